@@ -1,0 +1,509 @@
+package fake
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/hierarchy"
+)
+
+// The display's state machine: the current screen, what each screen's
+// fields hold, and the fixture's transitions between screens.
+
+// uiState is what the display shows and what it remembers.
+type uiState struct {
+	screen string
+	states map[string]*screenState
+	// prev is the hierarchy displayed before the current screen; Settle
+	// dumps still show it.
+	prev       *hierarchy.Hierarchy
+	settleLeft int
+	idleLeft   int
+	// slowDump: the next dump follows an `am start` (Faults.SlowFirstDump).
+	slowDump bool
+}
+
+// screenState is the dynamic state of one screen: focus and field texts,
+// keyed by node path ("0.2.1": root index, then child indices).
+type screenState struct {
+	focus    string
+	focusSet bool // focus was moved by a tap; else the dump's own focus holds
+	fields   map[string]string
+}
+
+func (u *uiState) reset(start string) {
+	*u = uiState{screen: start, states: map[string]*screenState{}}
+}
+
+func (u *uiState) state(screen string) *screenState {
+	st := u.states[screen]
+	if st == nil {
+		st = &screenState{fields: map[string]string{}}
+		u.states[screen] = st
+	}
+	return st
+}
+
+// actionResult collects what an action did to the command running it.
+type actionResult struct {
+	sleep time.Duration // real time owed (Realtime > 0)
+}
+
+// nodePath is n's position in its hierarchy.
+func nodePath(h *hierarchy.Hierarchy, n *hierarchy.Node) string {
+	var idx []int
+	for c := n; c != nil; c = c.Parent {
+		siblings := h.Roots
+		if c.Parent != nil {
+			siblings = c.Parent.Children
+		}
+		idx = append(idx, slices.Index(siblings, c))
+	}
+	slices.Reverse(idx)
+	parts := make([]string, len(idx))
+	for i, v := range idx {
+		parts[i] = strconv.Itoa(v)
+	}
+	return strings.Join(parts, ".")
+}
+
+// walkPaths calls fn for every node of h with its path.
+func walkPaths(h *hierarchy.Hierarchy, fn func(n *hierarchy.Node, path string)) {
+	var visit func(n *hierarchy.Node, path string)
+	visit = func(n *hierarchy.Node, path string) {
+		fn(n, path)
+		for i, c := range n.Children {
+			visit(c, path+"."+strconv.Itoa(i))
+		}
+	}
+	for i, r := range h.Roots {
+		visit(r, strconv.Itoa(i))
+	}
+}
+
+// isField reports whether n takes typed text.
+func isField(n *hierarchy.Node) bool {
+	cls := n.Class
+	return strings.HasSuffix(cls, "EditText") || strings.HasSuffix(cls, "AutoCompleteTextView")
+}
+
+// passwordMask is how a password field shows its text in a dump.
+const passwordMask = "•"
+
+// renderLocked is screen name as a dump shows it now: the fixture's dump
+// with focus and typed texts applied (password fields show bullets).
+func (p *Phone) renderLocked(name string) *hierarchy.Hierarchy {
+	base := p.dumps[name]
+	if base == nil {
+		return &hierarchy.Hierarchy{}
+	}
+	h := base.Clone()
+	st := p.ui.states[name]
+	if st == nil {
+		return h
+	}
+	walkPaths(h, func(n *hierarchy.Node, path string) {
+		if st.focusSet {
+			n.Focused = path == st.focus
+		}
+		if text := st.fields[path]; text != "" {
+			if n.Password {
+				n.Text = strings.Repeat(passwordMask, len([]rune(text)))
+			} else {
+				n.Text = text
+			}
+		}
+	})
+	return h
+}
+
+// shownLocked is the screen actions land on: the lock screen while
+// Locked (when the fixture names one), else the current screen.
+func (p *Phone) shownLocked() string {
+	if p.locked && p.cfg.lockScreen != "" {
+		return p.cfg.lockScreen
+	}
+	return p.ui.screen
+}
+
+// displayedLocked is the hierarchy on the display now, ignoring the dump
+// faults: the previous screen while the current one settles.
+func (p *Phone) displayedLocked() *hierarchy.Hierarchy {
+	if p.locked && p.cfg.lockScreen != "" {
+		return p.renderLocked(p.cfg.lockScreen)
+	}
+	if p.ui.settleLeft > 0 && p.ui.prev != nil {
+		return p.ui.prev
+	}
+	return p.renderLocked(p.ui.screen)
+}
+
+// switchLocked shows screen to, fresh (no focus moved, fields empty).
+func (p *Phone) switchLocked(to, why string, res *actionResult) {
+	from := p.ui.screen
+	if !p.locked || p.cfg.lockScreen == "" {
+		p.ui.prev = p.displayedLocked()
+	}
+	p.ui.screen = to
+	delete(p.ui.states, to)
+	p.ui.settleLeft, p.ui.idleLeft = 0, 0
+	if sc := p.fx.Screens[to]; sc != nil {
+		p.ui.settleLeft, p.ui.idleLeft = sc.Settle, sc.IdleErrors
+	}
+	res.sleep += p.advanceLocked(p.cfg.latency.Transition)
+	p.logf("screen %s -> %s (%s)", from, to, why)
+}
+
+// focusedFieldLocked is the path of the field typed text goes to on
+// screen name: the tapped field, else the dump's focused field.
+func (p *Phone) focusedFieldLocked(name string) (string, bool) {
+	base := p.dumps[name]
+	if base == nil {
+		return "", false
+	}
+	st := p.ui.states[name]
+	found, ok := "", false
+	walkPaths(base, func(n *hierarchy.Node, path string) {
+		if ok {
+			return
+		}
+		focused := n.Focused
+		if st != nil && st.focusSet {
+			focused = path == st.focus
+		}
+		if focused && isField(n) {
+			found, ok = path, true
+		}
+	})
+	return found, ok
+}
+
+// fieldTextLocked is what was typed into the field at path on name.
+func (p *Phone) fieldTextLocked(name, path string) string {
+	if st := p.ui.states[name]; st != nil {
+		return st.fields[path]
+	}
+	return ""
+}
+
+// passwordTextLocked is the text of name's password field (the first
+// password field, else the focused field).
+func (p *Phone) passwordTextLocked(name string) string {
+	if base := p.dumps[name]; base != nil {
+		found, ok := "", false
+		walkPaths(base, func(n *hierarchy.Node, path string) {
+			if !ok && n.Password && isField(n) {
+				found, ok = path, true
+			}
+		})
+		if ok {
+			return p.fieldTextLocked(name, found)
+		}
+	}
+	if path, ok := p.focusedFieldLocked(name); ok {
+		return p.fieldTextLocked(name, path)
+	}
+	return ""
+}
+
+// codeTextLocked is the text of name's focused field, else its first
+// field (the verification code).
+func (p *Phone) codeTextLocked(name string) string {
+	if path, ok := p.focusedFieldLocked(name); ok {
+		return p.fieldTextLocked(name, path)
+	}
+	if base := p.dumps[name]; base != nil {
+		found, ok := "", false
+		walkPaths(base, func(n *hierarchy.Node, path string) {
+			if !ok && isField(n) {
+				found, ok = path, true
+			}
+		})
+		if ok {
+			return p.fieldTextLocked(name, found)
+		}
+	}
+	return ""
+}
+
+// Conditions of Transition.When.
+const (
+	condPasswordCorrect = "password-correct"
+	condPasswordWrong   = "password-wrong"
+	condCodeCorrect     = "code-correct"
+	condCodeWrong       = "code-wrong"
+	condSignedIn        = "signed-in"
+	condSignedOut       = "signed-out"
+)
+
+// holdsLocked evaluates a When on screen name; several conditions
+// separated by commas must all hold.
+func (p *Phone) holdsLocked(when, name string) bool {
+	for _, cond := range strings.FieldsFunc(when, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !p.condLocked(cond, name) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Phone) condLocked(cond, name string) bool {
+	switch cond {
+	case condPasswordCorrect, condPasswordWrong:
+		if p.fx.Password == nil {
+			// A recording: no password to check, the recorded outcome happens.
+			return cond == condPasswordCorrect
+		}
+		sum := sha256.Sum256([]byte(p.passwordTextLocked(name)))
+		correct := strings.EqualFold(hex.EncodeToString(sum[:]), strings.TrimSpace(p.fx.Password.SHA256))
+		return correct == (cond == condPasswordCorrect)
+	case condCodeCorrect, condCodeWrong:
+		if p.fx.Web == nil || p.fx.Web.Code == "" {
+			return cond == condCodeCorrect
+		}
+		correct := p.codeTextLocked(name) == p.fx.Web.Code
+		return correct == (cond == condCodeCorrect)
+	case condSignedIn:
+		return p.signedInLocked()
+	case condSignedOut:
+		return !p.signedInLocked()
+	}
+	p.logf("unknown condition %q never holds", cond)
+	return false
+}
+
+// Effects of a transition.
+const (
+	effectRemoveAccount = "remove-account"
+	effectRemoveData    = "remove-data"
+	effectKeepData      = "keep-data"
+	effectReboot        = "reboot"
+	effectDisconnect    = "disconnect"
+	effectHang          = "hang"
+)
+
+// takeLocked performs transition t, found on screen name for action.
+func (p *Phone) takeLocked(s *session, t fixture.Transition, name, action string, res *actionResult) {
+	if t.Goto != "" {
+		if name != p.ui.screen {
+			// The lock screen cannot be passed: its transitions may have
+			// effects but never reveal another screen.
+			p.logf("%s on lock screen %s: goto %s ignored", action, name, t.Goto)
+		} else {
+			p.switchLocked(t.Goto, action, res)
+		}
+	} else {
+		p.logf("%s on %s", action, name)
+	}
+	for _, e := range t.Effects {
+		switch e {
+		case effectRemoveAccount:
+			p.accounts = slices.DeleteFunc(p.accounts, func(a fixture.Account) bool {
+				return a.Type == xiaomiAccountType || strings.HasPrefix(a.Type, xiaomiAccountType+".")
+			})
+			p.logf("effect: Xiaomi account removed")
+		case effectRemoveData:
+			p.dataChoice = "remove"
+			p.logf("effect: synced data removed")
+		case effectKeepData:
+			p.dataChoice = "keep"
+			p.logf("effect: synced data kept")
+		case effectReboot:
+			p.rebootLocked("effect of " + action)
+			s.setStop(errReboot)
+		case effectDisconnect:
+			p.disconnectLocked()
+			s.setStop(errDisconnect)
+		case effectHang:
+			p.logf("effect: the command hangs")
+			s.setStop(errHang)
+		default:
+			p.logf("unknown effect %q ignored", e)
+		}
+	}
+}
+
+// selectorMatches reports whether a tap on target fires sel: every field
+// sel gives equals that attribute of target or of a node inside it (the
+// fixture loader's Selector.Matches, which also checks that each tap
+// selector finds something in its dump). A target that is not clickable
+// (a tap outside any clickable node) matches only by itself: else a tap
+// on the empty part of a screen-sized container would match everything.
+func selectorMatches(sel fixture.Selector, target *hierarchy.Node) bool {
+	if !target.Clickable {
+		solo := *target
+		solo.Children = nil
+		return sel.Matches(&solo)
+	}
+	return sel.Matches(target)
+}
+
+// describe names a node for logs without a field's typed text.
+func describe(n *hierarchy.Node) string {
+	if isField(n) {
+		c := *n
+		c.Text = ""
+		return c.Describe()
+	}
+	return n.Describe()
+}
+
+// tapLocked is a finger tap at x, y.
+func (p *Phone) tapLocked(s *session, x, y int, res *actionResult) {
+	if !p.awake {
+		p.logf("tap at %d,%d ignored: display asleep", x, y)
+		return
+	}
+	name := p.shownLocked()
+	h := p.renderLocked(name)
+	hit := h.At(x, y)
+	if hit == nil {
+		p.unrecordedLocked(fmt.Sprintf("unrecorded tap at %d,%d on nothing (screen %s)", x, y, name))
+		return
+	}
+	target := hit.ClickTarget()
+	focused := false
+	for _, n := range []*hierarchy.Node{hit, target} {
+		if isField(n) && n.Enabled {
+			st := p.ui.state(name)
+			st.focus, st.focusSet = nodePath(h, n), true
+			focused = true
+			break
+		}
+	}
+	action := "tap on " + describe(target)
+	for _, t := range p.transitionsLocked(name) {
+		if t.Tap != nil && selectorMatches(*t.Tap, target) && p.holdsLocked(t.When, name) {
+			p.takeLocked(s, t, name, action, res)
+			return
+		}
+	}
+	if focused {
+		p.logf("%s: field focused", action)
+		return
+	}
+	p.unrecordedLocked(fmt.Sprintf("unrecorded tap at %d,%d on %s", x, y, describe(target)))
+}
+
+// transitionsLocked are screen name's transitions.
+func (p *Phone) transitionsLocked(name string) []fixture.Transition {
+	if sc := p.fx.Screens[name]; sc != nil {
+		return sc.Transitions
+	}
+	return nil
+}
+
+// swipeLocked is a finger swipe from x1,y1 to x2,y2.
+func (p *Phone) swipeLocked(s *session, x1, y1, x2, y2 int, res *actionResult) {
+	if !p.awake {
+		p.logf("swipe ignored: display asleep")
+		return
+	}
+	dx, dy := x2-x1, y2-y1
+	if dx == 0 && dy == 0 {
+		p.tapLocked(s, x1, y1, res) // a swipe that does not move presses
+		return
+	}
+	dir := "right"
+	switch {
+	case abs(dy) >= abs(dx) && dy < 0:
+		dir = "up"
+	case abs(dy) >= abs(dx):
+		dir = "down"
+	case dx < 0:
+		dir = "left"
+	}
+	name := p.shownLocked()
+	for _, t := range p.transitionsLocked(name) {
+		if strings.EqualFold(t.Swipe, dir) && p.holdsLocked(t.When, name) {
+			p.takeLocked(s, t, name, "swipe "+dir, res)
+			return
+		}
+	}
+	p.unrecordedLocked(fmt.Sprintf("unrecorded swipe %s on %s", dir, name))
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// keyLocked is one key event.
+func (p *Phone) keyLocked(s *session, code int, res *actionResult) {
+	name := p.shownLocked()
+	switch code {
+	case keyUnknown:
+		return
+	case keyWakeup:
+		if !p.awake {
+			p.logf("display woken")
+		}
+		p.awake = true
+	case keySleep:
+		p.awake = false
+		p.logf("display asleep")
+	case keyPower:
+		p.awake = !p.awake
+		p.logf("power key: display awake=%t", p.awake)
+	default:
+		if !p.awake {
+			p.logf("key %s ignored: display asleep", keyName(code))
+			return
+		}
+	}
+	for _, t := range p.transitionsLocked(name) {
+		if t.Key != "" && parseKey(t.Key) == code && p.holdsLocked(t.When, name) {
+			p.takeLocked(s, t, name, "key "+keyName(code), res)
+			return
+		}
+	}
+	switch code {
+	case keyWakeup, keySleep, keyPower:
+		return
+	case keyDel:
+		if path, ok := p.focusedFieldLocked(name); ok {
+			st := p.ui.state(name)
+			if r := []rune(st.fields[path]); len(r) > 0 {
+				st.fields[path] = string(r[:len(r)-1])
+			}
+			return
+		}
+	}
+	if ch, ok := keyChar(code); ok {
+		p.typeLocked(s, string(ch), res)
+		return
+	}
+	p.unrecordedLocked(fmt.Sprintf("unrecorded key %s on %s", keyName(code), name))
+}
+
+// typeLocked types text (already processed by `input text`) into the
+// focused field and takes a text transition.
+func (p *Phone) typeLocked(s *session, text string, res *actionResult) {
+	if !p.awake {
+		p.logf("text (%d chars) ignored: display asleep", len(text))
+		return
+	}
+	p.typed.WriteString(text)
+	name := p.shownLocked()
+	path, ok := p.focusedFieldLocked(name)
+	if !ok {
+		p.unrecordedLocked(fmt.Sprintf("unrecorded text (%d chars) on %s: no focused field", len(text), name))
+		return
+	}
+	st := p.ui.state(name)
+	st.fields[path] += text
+	for _, t := range p.transitionsLocked(name) {
+		if t.Text && p.holdsLocked(t.When, name) {
+			p.takeLocked(s, t, name, "text", res)
+			return
+		}
+	}
+}
