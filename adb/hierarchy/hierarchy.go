@@ -404,7 +404,32 @@ func writeAttr(b *bytes.Buffer, name, value string) {
 	b.WriteString(`" `)
 	b.WriteString(name)
 	b.WriteString(`="`)
-	_ = xml.EscapeText(b, []byte(value))
+	escapeAttr(b, value)
+}
+
+// escapeAttr escapes like Android's XmlSerializer does in uiautomator
+// dumps: &, <, >, " and control characters; an apostrophe stays as is.
+func escapeAttr(b *bytes.Buffer, v string) {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&quot;")
+		case '\n':
+			b.WriteString("&#10;")
+		case '\r':
+			b.WriteString("&#13;")
+		case '\t':
+			b.WriteString("&#9;")
+		default:
+			b.WriteByte(c)
+		}
+	}
 }
 
 func writeBool(b *bytes.Buffer, name string, v bool) {

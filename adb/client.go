@@ -1,0 +1,291 @@
+package adb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/electricbubble/gadb"
+)
+
+// DefaultCallTimeout bounds every call when ClientOptions.CallTimeout is zero.
+const DefaultCallTimeout = 30 * time.Second
+
+// ClientOptions tune a Client.
+type ClientOptions struct {
+	// CallTimeout bounds each call to the server or a device; the
+	// effective deadline is the earlier of it and the ctx deadline.
+	// Zero means DefaultCallTimeout. Override it for the calls under one
+	// ctx with WithCallTimeout.
+	CallTimeout time.Duration
+}
+
+// Client talks to one ADB server. It holds no connection: every call dials
+// the server, as adb's own client does, so a Client is safe for concurrent
+// use and never goes stale.
+type Client struct {
+	addr        string
+	callTimeout time.Duration
+}
+
+// NewClient returns a client of the ADB server at addr (HOST:PORT, see
+// ResolveServer). It does no I/O.
+func NewClient(addr string, opts ClientOptions) *Client {
+	t := opts.CallTimeout
+	if t <= 0 {
+		t = DefaultCallTimeout
+	}
+	return &Client{addr: addr, callTimeout: t}
+}
+
+// Addr is the server address the client talks to.
+func (c *Client) Addr() string { return c.addr }
+
+type callTimeoutKey struct{}
+
+// WithCallTimeout returns a ctx under which every call uses d as its
+// per-call timeout instead of the client's, e.g. for a wait for boot that
+// legitimately takes minutes. d <= 0 removes the per-call timeout: only
+// the ctx deadline applies.
+func WithCallTimeout(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, callTimeoutKey{}, d)
+}
+
+// callContext bounds one call: its deadline is the earlier of the ctx
+// deadline and now + the call timeout.
+func (c *Client) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := c.callTimeout
+	if v, ok := ctx.Value(callTimeoutKey{}).(time.Duration); ok {
+		d = v
+	}
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// Version returns the ADB server's protocol version (41 for adb 29).
+func (c *Client) Version(ctx context.Context) (int, error) {
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	v, err := runGadb(ctx, func() (int, error) {
+		gc, err := c.gadbClient()
+		if err != nil {
+			return 0, err
+		}
+		return gc.ServerVersion()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("adb server version: %w", c.gadbError(ctx, err))
+	}
+	return v, nil
+}
+
+// Devices lists every device the server knows, in every state.
+func (c *Client) Devices(ctx context.Context) ([]DeviceInfo, error) {
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	h, err := dialHost(ctx, c.addr)
+	if err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	defer h.Close()
+	if err := h.request("host:devices-l"); err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	payload, err := h.readPayload()
+	if err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	return parseDevices(string(payload), c.addr), nil
+}
+
+// deviceAttrs are the attribute keys host:devices-l appends after the state.
+var deviceAttrs = [...]string{"usb:", "product:", "model:", "device:", "transport_id:"}
+
+func isDeviceAttr(field string) bool {
+	for _, a := range deviceAttrs {
+		if strings.HasPrefix(field, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseDevices reads host:devices-l (and host:devices) output. The state
+// is everything between the serial and the first attribute, since a
+// no-permissions state is a sentence with spaces.
+func parseDevices(text, server string) []DeviceInfo {
+	var out []DeviceInfo
+	for _, line := range strings.Split(text, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			continue
+		}
+		end := len(fields)
+		for end > 2 && isDeviceAttr(fields[end-1]) {
+			end--
+		}
+		info := DeviceInfo{
+			Serial: fields[0],
+			State:  State(strings.Join(fields[1:end], " ")),
+			Server: server,
+		}
+		for _, f := range fields[end:] {
+			k, v, _ := strings.Cut(f, ":")
+			switch k {
+			case "product":
+				info.Product = v
+			case "model":
+				info.Model = v
+			case "device":
+				info.Device = v
+			}
+		}
+		out = append(out, info)
+	}
+	return out
+}
+
+// Device returns the device with serial, or the only device when serial
+// is "". The device must be online: an unauthorized or offline device is
+// an error that says what to do.
+func (c *Client) Device(ctx context.Context, serial string) (Device, error) {
+	list, err := c.Devices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var info DeviceInfo
+	if serial == "" {
+		switch len(list) {
+		case 0:
+			return nil, fmt.Errorf("%w to the adb server at %s: plug the phone in and enable USB debugging", ErrNoDevice, c.addr)
+		case 1:
+			info = list[0]
+		default:
+			return nil, &MultipleDevicesError{Devices: list}
+		}
+	} else {
+		found := false
+		for _, d := range list {
+			if d.Serial == serial {
+				info, found = d, true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: %q is not listed by the adb server at %s; connected: %s", ErrDeviceNotFound, serial, c.addr, describeDevices(list))
+		}
+	}
+	switch info.State {
+	case StateDevice:
+		return &serverDevice{client: c, serial: info.Serial}, nil
+	case StateUnauthorized, StateAuthorizing:
+		return nil, fmt.Errorf("%s: %w: accept the RSA key prompt (\"Allow USB debugging?\") on the phone, then try again", info.Serial, ErrUnauthorized)
+	case StateOffline, StateConnecting:
+		return nil, fmt.Errorf("%s: %w: reconnect the cable, or restart the adb server (`adb kill-server`)", info.Serial, ErrOffline)
+	default:
+		return nil, fmt.Errorf("%s: %w: device is in state %q, not a running system", info.Serial, ErrFailed, info.State)
+	}
+}
+
+func describeDevices(list []DeviceInfo) string {
+	if len(list) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(list))
+	for i, d := range list {
+		parts[i] = d.Serial + " (" + string(d.State) + ")"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// gadbClient returns a gadb client of the server. gadb.NewClientWith dials
+// (and closes) a connection, so this is I/O and runs under runGadb.
+func (c *Client) gadbClient() (gadb.Client, error) {
+	host, portText, err := net.SplitHostPort(c.addr)
+	if err != nil {
+		return gadb.Client{}, fmt.Errorf("%w: %q: want HOST:PORT", ErrBadAddress, c.addr)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return gadb.Client{}, fmt.Errorf("%w: %q: want HOST:PORT", ErrBadAddress, c.addr)
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // gadb joins host and port with a bare colon
+	}
+	return gadb.NewClientWith(host, port)
+}
+
+// runGadb runs a gadb call, which takes no context, so that the caller
+// returns when ctx ends even while gadb blocks in a read. The abandoned
+// goroutine ends when the server answers or the connection drops, at the
+// latest by gadb's own 60 s read deadline (a write blocked on a full
+// socket buffer, or a dial, has no gadb deadline: it ends when the
+// server goes away).
+func runGadb[T any](ctx context.Context, call func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := call()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctxError(ctx)
+	}
+}
+
+// gadbError maps the plain errors gadb returns to the package's errors.
+func (c *Client) gadbError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctxError(ctx)
+	}
+	if errors.Is(err, ErrBadAddress) || errors.Is(err, ErrTimeout) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return fmt.Errorf("%w at %s (is it running? `adb start-server` starts it): %v", ErrServerUnreachable, c.addr, dialReason(err))
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("%w at %s: %v", ErrServerUnreachable, c.addr, dialReason(err))
+	}
+	msg := err.Error()
+	if reason, ok := strings.CutPrefix(msg, "command failed: "); ok {
+		return failError(reason)
+	}
+	// Sync failures: "sync verify status (fail): MSG" (push) and
+	// "sync read chunk: status (fail): MSG" (pull).
+	const syncFail = "status (fail): "
+	if i := strings.LastIndex(msg, syncFail); i >= 0 {
+		reason := msg[i+len(syncFail):]
+		if strings.Contains(reason, "No such file") {
+			return fmt.Errorf("%w: %s (%w)", ErrFailed, reason, fs.ErrNotExist)
+		}
+		return fmt.Errorf("%w: %s", ErrFailed, reason)
+	}
+	if errors.Is(err, errStopped) {
+		return ctxError(ctx)
+	}
+	if errors.Is(err, gadb.ErrConnBroken) || isDrop(err) {
+		return fmt.Errorf("%w: %v", ErrDeviceLost, err)
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return fmt.Errorf("%w: no answer within gadb's read timeout", ErrTimeout)
+	}
+	return fmt.Errorf("%w: %v", ErrProtocol, err)
+}
