@@ -1,0 +1,283 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/miacct/miacct/adb"
+	"github.com/miacct/miacct/flows/ui"
+)
+
+// DefaultBootTimeout bounds the wait for a phone to restart.
+const DefaultBootTimeout = 5 * time.Minute
+
+// Options tune a run.
+type Options struct {
+	// Lang overrides the phone's language (en, zh, id, ru, es).
+	Lang string
+	// KeepData keeps the synced data on the phone instead of removing it.
+	KeepData bool
+	// NoReboot skips the restart.
+	NoReboot bool
+	// BootTimeout bounds the restart; 0 means DefaultBootTimeout.
+	BootTimeout time.Duration
+	// DryRun reads the phone and plans, but sends no input and changes nothing.
+	DryRun bool
+	// Password is typed by enter-password.
+	Password Secret
+	// Stop, when closed, ends the run before the next device call.
+	Stop <-chan struct{}
+	// Observer hears about steps as they start and end; nil hears nothing.
+	Observer Observer
+}
+
+// Observer follows a run, e.g. to draw progress or write a report.
+type Observer interface {
+	StepStarted(name string)
+	StepFinished(r StepResult)
+}
+
+// State is what a read-only look at the phone found.
+type State struct {
+	Account string // Xiaomi account id; "" when none is signed in
+	Awake   bool
+	Locked  bool
+	StayOn  string // settings global stay_on_while_plugged_in
+}
+
+// Session drives one phone through the steps. It is not safe for
+// concurrent use; run one session per phone.
+type Session struct {
+	dev   *adb.CountingDevice
+	raw   adb.Device // without the stop gate, for restoring after Ctrl-C
+	ui    *ui.Engine
+	opts  Options
+	phone *Phone
+	props map[string]string
+	texts Texts
+	state *State
+	notes []string // what the current step did beyond its plan
+	// requireAccount: preflight ends the run with "nothing to remove"
+	// when no Xiaomi account is signed in.
+	requireAccount bool
+	// alone: a single step runs (miacct step NAME).
+	alone       bool
+	nothingToDo bool
+	// opened is when Open ran: preflight's time and calls count from
+	// there, so reading the phone before the confirmation is included.
+	opened time.Time
+	stayOn struct {
+		before  string
+		changed bool
+	}
+}
+
+// Open starts a session: it reads the phone's properties (one round trip)
+// and picks the language of its screens.
+func Open(ctx context.Context, dev adb.Device, opts Options) (*Session, error) {
+	if opts.BootTimeout <= 0 {
+		opts.BootTimeout = DefaultBootTimeout
+	}
+	if opts.Lang != "" {
+		if _, ok := TextsFor(opts.Lang); !ok {
+			return nil, fmt.Errorf("language %q is not supported; choose one of %s", opts.Lang, strings.Join(Languages(), ", "))
+		}
+	}
+	counted := adb.Counted(stopGate{Device: dev, stop: opts.Stop})
+	s := &Session{dev: counted, raw: dev, opts: opts, opened: time.Now()}
+	phone, props, err := IdentifyPhone(ctx, counted)
+	if err != nil {
+		return nil, err
+	}
+	s.phone, s.props = phone, props
+	lang := opts.Lang
+	if lang == "" {
+		lang = phone.Locale
+	}
+	s.texts, _ = TextsFor(lang)
+	s.ui = ui.NewEngine(counted, screens(s.texts))
+	return s, nil
+}
+
+// Phone describes the phone.
+func (s *Session) Phone() *Phone { return s.phone }
+
+// Texts are the strings the session looks for.
+func (s *Session) Texts() Texts { return s.texts }
+
+// Engine is the UI engine, for reports (last dump).
+func (s *Session) Engine() *ui.Engine { return s.ui }
+
+// Counts are the device calls made so far.
+func (s *Session) Counts() adb.Counts { return s.dev.Counts() }
+
+// Device is the session's device (counted, stoppable).
+func (s *Session) Device() adb.Device { return s.dev }
+
+// sectionMark separates the outputs of the commands Inspect batches.
+const sectionMark = ":miacct-section:"
+
+// Inspect looks at the phone without changing anything: the Xiaomi
+// account, screen power and lock state, the stay-awake setting. One round
+// trip.
+func (s *Session) Inspect(ctx context.Context) (*State, error) {
+	res, err := s.dev.Shell(ctx, "dumpsys account; echo "+sectionMark+"; dumpsys power; echo "+sectionMark+
+		"; dumpsys window; echo "+sectionMark+"; settings get global stay_on_while_plugged_in")
+	if err != nil {
+		return nil, fmt.Errorf("inspect phone: %w", err)
+	}
+	parts := strings.Split(res.String(), sectionMark)
+	for len(parts) < 4 {
+		parts = append(parts, "")
+	}
+	st := &State{
+		Account: XiaomiAccountIn(parts[0]),
+		Awake:   awake(parts[1]),
+		Locked:  locked(parts[2]),
+		StayOn:  strings.TrimSpace(parts[3]),
+	}
+	s.state = st
+	return st, nil
+}
+
+// State is the last Inspect result, nil before.
+func (s *Session) State() *State { return s.state }
+
+func awake(dumpsysPower string) bool {
+	for _, line := range strings.Split(dumpsysPower, "\n") {
+		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "mWakefulness="); ok {
+			return strings.TrimSpace(v) == "Awake"
+		}
+	}
+	return true // not reported: assume awake, the dumps will tell
+}
+
+// locked reads the keyguard flags that `dumpsys window` shows on the
+// Android versions MIUI and HyperOS are built on.
+func locked(dumpsysWindow string) bool {
+	for _, key := range []string{"mShowingLockscreen=true", "mDreamingLockscreen=true", "isStatusBarKeyguard=true", "mKeyguardShowing=true"} {
+		if strings.Contains(dumpsysWindow, key) {
+			return true
+		}
+	}
+	return false
+}
+
+// Close puts back what the session changed (the stay-awake setting). It
+// is meant to run also after a failure or an interruption, with a context
+// of its own.
+func (s *Session) Close(ctx context.Context) error {
+	if !s.stayOn.changed {
+		return nil
+	}
+	v := s.stayOn.before
+	if _, err := strconv.Atoi(v); err != nil {
+		v = "0" // "null": never set, which means off
+	}
+	// Bypass the stop gate: restoring must happen after Ctrl-C too.
+	res, err := s.raw.Shell(ctx, "settings put global stay_on_while_plugged_in "+v)
+	if err != nil {
+		return fmt.Errorf("restore stay-awake setting: %w", err)
+	}
+	if res.ExitCode != 0 {
+		return fmt.Errorf("restore stay-awake setting: settings exited %d", res.ExitCode)
+	}
+	s.stayOn.changed = false
+	return nil
+}
+
+// Snapshot returns a screenshot and the screen's hierarchy for a report.
+// It reuses the last dump when nothing happened since.
+func (s *Session) Snapshot(ctx context.Context) (png, xml []byte, err error) {
+	if _, fresh := s.ui.Last(); !fresh {
+		if _, err := s.ui.Dump(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	xml = s.ui.LastXML()
+	png, err = adb.Screenshot(ctx, s.dev)
+	return png, xml, err
+}
+
+// note records something a step did beyond its plan (a dismissed popup),
+// for the step's message.
+func (s *Session) note(format string, args ...any) {
+	s.notes = append(s.notes, fmt.Sprintf(format, args...))
+}
+
+// stopGate ends a run between device calls once stop is closed: a call
+// in flight finishes, so the phone is never left with half a command.
+type stopGate struct {
+	adb.Device
+	stop <-chan struct{}
+}
+
+func (g stopGate) stopped() error {
+	if g.stop == nil {
+		return nil
+	}
+	select {
+	case <-g.stop:
+		return ErrInterrupted
+	default:
+		return nil
+	}
+}
+
+func (g stopGate) Shell(ctx context.Context, cmd string) (adb.ShellResult, error) {
+	if err := g.stopped(); err != nil {
+		return adb.ShellResult{}, err
+	}
+	return g.Device.Shell(ctx, cmd)
+}
+
+func (g stopGate) Exec(ctx context.Context, cmd string) ([]byte, error) {
+	if err := g.stopped(); err != nil {
+		return nil, err
+	}
+	return g.Device.Exec(ctx, cmd)
+}
+
+func (g stopGate) Push(ctx context.Context, src io.Reader, path string, mode fs.FileMode, mtime time.Time) error {
+	if err := g.stopped(); err != nil {
+		return err
+	}
+	return g.Device.Push(ctx, src, path, mode, mtime)
+}
+
+func (g stopGate) Pull(ctx context.Context, path string, dst io.Writer) error {
+	if err := g.stopped(); err != nil {
+		return err
+	}
+	return g.Device.Pull(ctx, path, dst)
+}
+
+func (g stopGate) Reboot(ctx context.Context) error {
+	if err := g.stopped(); err != nil {
+		return err
+	}
+	return g.Device.Reboot(ctx)
+}
+
+func (g stopGate) WaitForDevice(ctx context.Context) error {
+	if err := g.stopped(); err != nil {
+		return err
+	}
+	return g.Device.WaitForDevice(ctx)
+}
+
+// deviceLost reports errors after which the phone may come back.
+func deviceLost(err error) bool {
+	return errors.Is(err, adb.ErrDeviceLost) || errors.Is(err, adb.ErrOffline) || errors.Is(err, adb.ErrDeviceNotFound)
+}
+
+// SetPassword sets the password enter-password types (asked for after
+// the user confirmed).
+func (s *Session) SetPassword(p Secret) { s.opts.Password = p }
