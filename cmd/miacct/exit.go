@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/miacct/miacct/adb"
+	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/flows"
+	"github.com/miacct/miacct/flows/ui"
+)
+
+// Exit codes, documented in README.md.
+const (
+	ExitOK          = 0   // done, or nothing to do
+	ExitError       = 1   // an unexpected error (a bug: please report it)
+	ExitUsage       = 2   // bad flags, arguments, fixture or password; no confirmation
+	ExitNoDevice    = 3   // ADB server unreachable, no/several/unknown device, unauthorized
+	ExitNotReady    = 4   // locked, input injection off, not a Xiaomi phone
+	ExitWrongPass   = 5   // the phone rejected the password
+	ExitScreen      = 6   // the phone showed a screen the step did not expect
+	ExitTimeout     = 7   // the phone stopped answering or dropped off ADB
+	ExitInterrupted = 130 // Ctrl-C
+)
+
+// UsageError is bad input from the user (exit 2).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// usagef returns a UsageError.
+func usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode maps an error to the documented exit code.
+func ExitCode(err error) int {
+	var ue *UsageError
+	var fe *fixture.Error
+	var multi *adb.MultipleDevicesError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, flows.ErrInterrupted), errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case errors.As(err, &ue), errors.As(err, &fe), errors.Is(err, adb.ErrBadAddress),
+		errors.Is(err, flows.ErrBadPassword), errors.Is(err, flows.ErrUnknownStep):
+		return ExitUsage
+	case errors.As(err, &multi), errors.Is(err, adb.ErrServerUnreachable), errors.Is(err, adb.ErrNoDevice),
+		errors.Is(err, adb.ErrDeviceNotFound), errors.Is(err, adb.ErrUnauthorized):
+		return ExitNoDevice
+	case errors.Is(err, flows.ErrNotReady), errors.Is(err, adb.ErrInjectionDenied):
+		return ExitNotReady
+	case errors.Is(err, flows.ErrWrongPassword):
+		return ExitWrongPass
+	case errors.Is(err, ui.ErrUnexpectedScreen), errors.Is(err, flows.ErrPrecondition), errors.Is(err, flows.ErrStillSignedIn):
+		return ExitScreen
+	case errors.Is(err, adb.ErrTimeout), errors.Is(err, adb.ErrDeviceLost), errors.Is(err, adb.ErrOffline),
+		errors.Is(err, context.DeadlineExceeded):
+		return ExitTimeout
+	}
+	return ExitError
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/miacct/miacct/flows"
+)
+
+// RemoveOptions are the options of `miacct remove`.
+type RemoveOptions struct {
+	FlowOptions
+	From string
+}
+
+func newRemoveCmd(app *App) *cobra.Command {
+	opts := &RemoveOptions{FlowOptions: FlowOptions{App: app}}
+	cmd := &cobra.Command{
+		Use:   "remove",
+		Short: "Sign the Xiaomi Account out of the phone, remove its data, restart, verify",
+		Long: `remove runs every step on the connected phone: preflight, open Settings,
+open the Xiaomi Account screen, Sign out, remove the synced data and
+confirm, type the account password, restart, and verify the account is
+gone.
+
+The password comes from --password-stdin (one line), else $MIACCT_PASSWORD,
+else a prompt without echo. There is no flag that takes it as a value.
+On a terminal remove asks before changing the phone; otherwise it needs
+--yes. A failed run says which step to resume from (--from STEP).`,
+		Example: `  miacct remove
+  printf '%s\n' "$PW" | miacct remove --password-stdin --yes
+  miacct --fake miui14-en remove --dry-run
+  miacct remove --from sign-out --keep-data`,
+		Args: requireNoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runFlow(cmd.Context(), &opts.FlowOptions, runSpec{command: "remove", from: opts.From})
+		},
+	}
+	addFlowFlags(cmd, &opts.FlowOptions)
+	cmd.Flags().StringVar(&opts.From, "from", "", "resume from `STEP` (see miacct steps)")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "check the phone and print the plan; send no input, change nothing")
+	cmd.Flags().BoolVar(&opts.NoReboot, "no-reboot", false, "do not restart the phone at the end")
+	return cmd
+}
+
+// addFlowFlags binds the flags remove and step share.
+func addFlowFlags(cmd *cobra.Command, opts *FlowOptions) {
+	f := cmd.Flags()
+	f.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation (needed when not on a terminal)")
+	f.BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the account password from the first line of stdin")
+	f.BoolVar(&opts.KeepData, "keep-data", false, "keep the synced data on the phone (choose Keep instead of Remove)")
+	f.DurationVar(&opts.BootTimeout, "boot-timeout", flows.DefaultBootTimeout, "how long to wait for the phone to restart")
+	f.StringVar(&opts.Lang, "lang", "", "language of the phone's screens (en, zh, id, ru, es); default: the phone's")
+	f.StringVar(&opts.Report, "report", "", "write a report (JSON, screenshots, hierarchies, log, index.html) to `DIR`")
+}

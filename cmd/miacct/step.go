@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/miacct/miacct/flows"
+)
+
+// StepOptions are the options of `miacct step NAME`.
+type StepOptions struct {
+	FlowOptions
+}
+
+func newStepCmd(app *App) *cobra.Command {
+	opts := &StepOptions{FlowOptions: FlowOptions{App: app}}
+	cmd := &cobra.Command{
+		Use:   "step NAME",
+		Short: "Run one step on its own (see miacct steps)",
+		Long: `step runs a single step of the flow, for scripts and debugging. A step
+that starts on a particular screen checks the phone shows it and otherwise
+says which step to run first. enter-password and reboot change the phone
+for good: they ask on a terminal and need --yes otherwise.
+
+Steps: ` + strings.Join(flows.StepNames(), ", "),
+		Example: `  miacct step preflight
+  miacct step open-account
+  printf '%s\n' "$PW" | miacct step enter-password --password-stdin --yes`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("step needs exactly one step NAME; the steps are: %s", strings.Join(flows.StepNames(), ", "))
+			}
+			return nil
+		},
+		ValidArgs: flows.StepNames(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runFlow(cmd.Context(), &opts.FlowOptions, runSpec{command: "step", step: args[0]})
+		},
+	}
+	addFlowFlags(cmd, &opts.FlowOptions)
+	return cmd
+}
+
+// StepsOptions are the options of `miacct steps`.
+type StepsOptions struct{ App *App }
+
+func newStepsCmd(app *App) *cobra.Command {
+	opts := &StepsOptions{App: app}
+	return &cobra.Command{
+		Use:     "steps",
+		Short:   "List the steps, in order, with the guide's step numbers",
+		Example: "  miacct steps\n  miacct steps --json",
+		Args:    requireNoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSteps(opts)
+		},
+	}
+}
+
+func runSteps(opts *StepsOptions) error {
+	steps := flows.Steps()
+	if opts.App.Global.JSON {
+		return writeJSON(opts.App.IO.Out, steps)
+	}
+	for _, s := range steps {
+		seed := "  "
+		if s.Seed > 0 {
+			seed = fmt.Sprintf("%2d", s.Seed)
+		}
+		opts.App.IO.Printf("%s  %-16s %s\n", seed, s.Name, s.Summary)
+	}
+	return nil
+}
