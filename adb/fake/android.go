@@ -224,7 +224,7 @@ func (in intent) String() string {
 		parts = append(parts, "cat=["+strings.Join(in.categories, ",")+"]")
 	}
 	if in.data != "" {
-		parts = append(parts, "dat="+in.data)
+		parts = append(parts, "dat="+safeURI(in.data))
 	}
 	if in.mimeType != "" {
 		parts = append(parts, "typ="+in.mimeType)
@@ -242,6 +242,86 @@ func (in intent) String() string {
 		parts = append(parts, "(has extras)")
 	}
 	return "Intent { " + strings.Join(parts, " ") + " }"
+}
+
+// safeURI is Uri.toSafeString, which Intent.toString uses: web URIs
+// show only their host, so `am start` never prints a URL's path or query.
+func safeURI(uri string) string {
+	scheme, rest, ok := strings.Cut(uri, ":")
+	if !ok {
+		return uri
+	}
+	switch strings.ToLower(scheme) {
+	case "http", "https", "ftp", "rtsp":
+		host := strings.TrimPrefix(rest, "//")
+		if i := strings.IndexAny(host, "/?#"); i >= 0 {
+			host = host[:i]
+		}
+		if i := strings.LastIndex(host, "@"); i >= 0 {
+			host = host[i+1:]
+		}
+		return scheme + "://" + host + "/..."
+	}
+	return uri
+}
+
+// sameURI reports whether two data URIs name the same thing, as far as
+// the fake cares: equal, or a hierarchical URI without a path and the
+// same with "/" (https://host and https://host/).
+func sameURI(a, b string) bool {
+	withRoot := func(uri string) string {
+		_, rest, ok := strings.Cut(uri, "://")
+		if !ok || strings.ContainsAny(rest, "/?#") {
+			return uri
+		}
+		return uri + "/"
+	}
+	return a == b || withRoot(a) == withRoot(b)
+}
+
+// targetPackage is the package an intent is limited to: its package,
+// else its component's.
+func (in intent) targetPackage() string {
+	if in.pkg != "" {
+		return in.pkg
+	}
+	pkg, _, _ := strings.Cut(in.component, "/")
+	return pkg
+}
+
+// Android's `am start` values for an intent built from a positional argument.
+const (
+	actionMain       = "android.intent.action.MAIN"
+	actionView       = "android.intent.action.VIEW"
+	categoryLauncher = "android.intent.category.LAUNCHER"
+)
+
+// addPositional applies am's one positional argument the way
+// Intent.parseCommandArgs does: it builds a base intent (a URI when the
+// argument holds ':', a component when it holds '/', else a package) and
+// fills in what the options left empty; a component given this way
+// replaces -n. A launcher category is added only when no action was given.
+func (in *intent) addPositional(arg string) {
+	baseAction := actionMain
+	switch {
+	case strings.Contains(arg, ":"):
+		baseAction = actionView
+		if in.data == "" && in.mimeType == "" {
+			in.data = arg
+		}
+	case strings.Contains(arg, "/"):
+		in.component = arg
+	default:
+		if in.pkg == "" {
+			in.pkg = arg
+		}
+	}
+	if in.action == "" {
+		if baseAction == actionMain && len(in.categories) == 0 {
+			in.categories = []string{categoryLauncher}
+		}
+		in.action = baseAction
+	}
 }
 
 // fullComponent expands pkg/.Cls to pkg/pkg.Cls.
@@ -310,8 +390,10 @@ func (c *call) amStart(args []string) int {
 				c.errorf("Error: Unknown option: %s\n", a)
 				return 1
 			}
-			in.data = a // a bare URI
-			continue
+			// Options end at the first other argument; am reads that one
+			// and ignores any after it.
+			in.addPositional(a)
+			break
 		}
 		if i+n >= len(args) {
 			c.errorf("Error: No argument for option %s\n", a)
@@ -385,7 +467,10 @@ func (c *call) amStart(args []string) int {
 }
 
 // resolveLocked finds the fixture activity an intent starts: every field
-// the activity gives must match, and its condition hold.
+// the activity gives must match, and its condition hold. An activity with
+// a Package takes only intents limited to that package (by -p, am's
+// positional package or the component); one without takes any, so the
+// first matching entry decides.
 func (p *Phone) resolveLocked(in intent) (fixture.Activity, bool) {
 	for _, a := range p.fx.Activities {
 		if a.Component != "" && fullComponent(a.Component) != fullComponent(in.component) {
@@ -394,10 +479,13 @@ func (p *Phone) resolveLocked(in intent) (fixture.Activity, bool) {
 		if a.Component != "" && in.pkg != "" && !strings.HasPrefix(a.Component, in.pkg+"/") {
 			continue
 		}
+		if a.Package != "" && a.Package != in.targetPackage() {
+			continue
+		}
 		if a.Action != "" && a.Action != in.action {
 			continue
 		}
-		if a.Data != "" && a.Data != in.data {
+		if a.Data != "" && !sameURI(a.Data, in.data) {
 			continue
 		}
 		if !p.holdsLocked(a.When, p.ui.screen) {

@@ -73,6 +73,7 @@ type Phone struct {
 	awake, locked   bool
 	ui              uiState
 	dataChoice      string
+	web             webState
 	typed           strings.Builder
 	reboots         int
 	unrecorded      []string
@@ -141,6 +142,7 @@ func NewPhone(fx *fixture.Fixture, opts PhoneOptions) (*Phone, error) {
 		p.props = map[string]string{}
 	}
 	p.props["ro.serialno"] = p.serial
+	p.web.signedIn = fx.Web != nil && fx.Web.SignedIn != nil && *fx.Web.SignedIn
 	for ns, kv := range fx.Settings {
 		p.settings[ns] = maps.Clone(kv)
 	}

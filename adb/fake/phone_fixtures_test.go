@@ -39,6 +39,12 @@ func TestBuiltinFixturesBoot(t *testing.T) {
 			if p.ListState() != "device" {
 				return // an unauthorized or offline fixture
 			}
+			if len(fx.Faults.Hang) > 0 {
+				return // hangs on purpose; tested in the fault tests
+			}
+			if !p.Awake() {
+				sh(t, p, "input keyevent 224") // asleep on purpose: wake it to dump
+			}
 			if got := sh(t, p, "getprop ro.product.manufacturer"); got == "\n" {
 				t.Error("no ro.product.manufacturer")
 			}

@@ -240,6 +240,8 @@ const (
 	condCodeWrong       = "code-wrong"
 	condSignedIn        = "signed-in"
 	condSignedOut       = "signed-out"
+	condWebSignedIn     = "web-signed-in"
+	condWebSignedOut    = "web-signed-out"
 )
 
 // holdsLocked evaluates a When on screen name; several conditions
@@ -273,6 +275,10 @@ func (p *Phone) condLocked(cond, name string) bool {
 		return p.signedInLocked()
 	case condSignedOut:
 		return !p.signedInLocked()
+	case condWebSignedIn:
+		return p.web.signedIn
+	case condWebSignedOut:
+		return !p.web.signedIn
 	}
 	p.logf("unknown condition %q never holds", cond)
 	return false
@@ -286,6 +292,9 @@ const (
 	effectReboot        = "reboot"
 	effectDisconnect    = "disconnect"
 	effectHang          = "hang"
+	effectWebSignIn     = "web-sign-in"
+	effectWebSignOut    = "web-sign-out"
+	effectDeleteAccount = "delete-account"
 )
 
 // takeLocked performs transition t, found on screen name for action.
@@ -323,6 +332,8 @@ func (p *Phone) takeLocked(s *session, t fixture.Transition, name, action string
 		case effectHang:
 			p.logf("effect: the command hangs")
 			s.setStop(errHang)
+		case effectWebSignIn, effectWebSignOut, effectDeleteAccount:
+			p.webEffectLocked(e)
 		default:
 			p.logf("unknown effect %q ignored", e)
 		}

@@ -293,9 +293,34 @@ func (s *session) run(ctx context.Context, script string) int {
 	} else if idx, k := s.p.matchRecorded(s.service, script, len(file.Stmts)); idx >= 0 {
 		s.replay = idx
 		file.Stmts = append([]*syntax.Stmt{replayStmt()}, file.Stmts[k:]...)
+	} else if sub, inner := leadingSubshell(file, script); sub != nil {
+		// miacct's driver sends `( CMD\n)\necho :miacct-exit:$?`: a
+		// recording holds CMD, so it is matched inside the subshell.
+		if idx, k := s.p.matchRecorded(s.service, inner, len(sub.Stmts)); idx >= 0 {
+			s.replay = idx
+			sub.Stmts = append([]*syntax.Stmt{replayStmt()}, sub.Stmts[k:]...)
+		}
 	}
 	phonePIDs(file)
 	return s.interpret(ctx, file, s.stdout, s.stderr)
+}
+
+// leadingSubshell returns the subshell that starts file, a plain
+// `( ... )` statement, and the source text inside its parentheses.
+func leadingSubshell(file *syntax.File, script string) (*syntax.Subshell, string) {
+	if len(file.Stmts) == 0 {
+		return nil, ""
+	}
+	st := file.Stmts[0]
+	sub, ok := st.Cmd.(*syntax.Subshell)
+	if !ok || st.Negated || st.Background || st.Coprocess || len(st.Redirs) > 0 {
+		return nil, ""
+	}
+	from, to := int(sub.Lparen.Offset())+1, int(sub.Rparen.Offset())
+	if from > to || to > len(script) {
+		return nil, ""
+	}
+	return sub, script[from:to]
 }
 
 // interpret runs a parsed script with the given output streams.
@@ -505,7 +530,7 @@ func (s *session) exec(ctx context.Context, args []string) error {
 			s.setStop(errHang)
 			break
 		}
-		if run = lookupCommand(name); run == nil {
+		if run = lookupCommand(name); run == nil || !s.p.simulates(name) {
 			return s.notFound(c, name)
 		}
 	}
@@ -527,6 +552,18 @@ func (s *session) exec(ctx context.Context, args []string) error {
 		return interp.ExitStatus(uint8(code))
 	}
 	return nil
+}
+
+// replayedTools are the commands a recording's phone still simulates:
+// the UI ones, which its screens and transitions answer. Anything else
+// it answers only from the recorded commands.
+var replayedTools = []string{"input", "uiautomator", "am", "screencap", "sh"}
+
+// simulates reports whether the phone answers command name by itself: a
+// recorded phone (fixture recording:) knows only its UI tools, so a
+// command its recording never saw answers "not found".
+func (p *Phone) simulates(name string) bool {
+	return p.fx.Recording == nil || slices.Contains(replayedTools, name)
 }
 
 func (s *session) notFound(c *call, name string) error {

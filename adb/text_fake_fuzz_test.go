@@ -1,0 +1,71 @@
+package adb_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miacct/miacct/adb"
+	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/fixtures"
+)
+
+// FuzzTypeTextOnFakePhone types arbitrary text the way the flows type the
+// password (adb.Input with adb.Text: one shell round trip over a real
+// socket) into a fake phone, whose shell interprets the command lines and
+// whose `input text` applies Android's %s rule. What the phone received
+// must equal the original for any printable ASCII, in one round trip and
+// without any other effect (no `$(reboot)`, no second command). FuzzEncodeText
+// checks the same against a model of the phone; this checks the
+// fake phone's real shell.
+func FuzzTypeTextOnFakePhone(f *testing.F) {
+	for _, s := range []string{demoPassword, "%s", "%%s", "% s", "%", "s", "a b", " ", "  lead", "trail  ", "'", `"`, `\`, `\\'`,
+		"$(reboot)", "`reboot`", "${IFS}", "$HOME", "*", "~", "~/x", "#", "if", "-d 1", "--", ";reboot", "&&", "|", "<x", ">x",
+		"a\\%sb", "%s%s%s", strings.Repeat("%s", 300), strings.Repeat("x", 1001)} {
+		f.Add(s)
+	}
+	fx, err := fixture.Loader{Builtin: fixtures.FS()}.Load("miui14-en")
+	if err != nil {
+		f.Fatal(err)
+	}
+	phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv, err := fake.NewServer(phone)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = srv.Close() })
+	ctx := context.Background()
+	dev, err := adb.NewClient(srv.Addr(), adb.ClientOptions{CallTimeout: 30 * time.Second}).Device(ctx, "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if adb.CheckTypable(s) != nil {
+			if err := adb.Input(ctx, dev, adb.Text(s)); !errors.Is(err, adb.ErrUntypable) {
+				t.Fatalf("Input(Text(%q)) = %v, want ErrUntypable before anything is sent", s, err)
+			}
+			return
+		}
+		before := phone.Counters()
+		typedBefore := len(phone.TypedText())
+		if err := adb.Input(ctx, dev, adb.Text(s)); err != nil {
+			t.Fatalf("Input(Text(%q)): %v", s, err)
+		}
+		after := phone.Counters()
+		if got := phone.TypedText()[typedBefore:]; got != s {
+			t.Fatalf("typed %q, the phone received %q", s, got)
+		}
+		if after.Shell+after.Exec != before.Shell+before.Exec+1 {
+			t.Fatalf("typing took %d round trips, want 1", after.Shell+after.Exec-before.Shell-before.Exec)
+		}
+		if after.Reboots != before.Reboots || after.Taps != before.Taps || after.Keys != before.Keys || after.AmStarts != before.AmStarts {
+			t.Fatalf("typing %q did more than type: %+v -> %+v", s, before, after)
+		}
+	})
+}
