@@ -313,6 +313,9 @@ func (s *Session) enterPassword(ctx context.Context) (string, error) {
 	if !field.Focused {
 		actions = append(actions, adb.Tap(field.Bounds.Center()))
 	}
+	// Text left by an attempt the phone dropped off ADB during would be
+	// typed in front of the password: delete it first.
+	actions = append(actions, clearField(field)...)
 	okX, okY := ok.ClickTarget().Bounds.Center()
 	actions = append(actions, adb.Text(s.opts.Password.reveal()), adb.Tap(okX, okY))
 	if err := s.ui.Input(ctx, actions...); err != nil {

@@ -124,7 +124,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	assert.Zero(t, c.Reboots)
 	assert.Equal(t, "launcher", phone.Screen())
 	assert.Equal(t, "0", phone.Setting("global", "stay_on_while_plugged_in"))
-	plan := s.Plan("")
+	plan := s.Plan(flows.FlowRemove, "")
 	require.Len(t, plan, 8)
 }
 

@@ -23,6 +23,20 @@ const (
 	ScreenSettingsSignOut = "settings-signed-out"
 	ScreenSettings        = "settings"
 	ScreenLauncher        = "launcher"
+
+	// The account web site in the phone's browser (delete-account).
+	ScreenChooser           = "browser-chooser"
+	ScreenWebCaptcha        = "web-captcha"
+	ScreenWebTooMany        = "web-too-many"
+	ScreenWebSignInError    = "web-sign-in-error"
+	ScreenWebSignIn         = "web-sign-in"
+	ScreenWebWrongCode      = "web-wrong-code"
+	ScreenWebCode           = "web-code"
+	ScreenWebConfirm        = "web-confirm"
+	ScreenWebSuccess        = "web-success"
+	ScreenWebDeleteApproved = "web-delete-approved"
+	ScreenWebDelete         = "web-delete"
+	ScreenWebAccount        = "web-account"
 )
 
 // Resource ids known from public scripts (see xiaomi.md).
@@ -43,8 +57,22 @@ var launcherPackages = [...]string{"com.miui.home", "com.mi.android.globallaunch
 // screens they cover, the lock screen first of all.
 func screens(t Texts) []ui.Screen {
 	passwordField := ui.Selector{Class: "EditText", Password: ui.Flag(true)}
+	web := ui.Selector{Class: "android.webkit.WebView"}
 	out := []ui.Screen{
 		{Name: ScreenLock, Title: "the lock screen", Require: []ui.Selector{{Package: pkgSystemUI, IDPrefix: pkgSystemUI + ":id/keyguard"}}},
+		{Name: ScreenChooser, Title: `the "Open with" chooser`, Require: []ui.Selector{{Text: t.ChooserTitle}, {Text: t.JustOnce}}},
+		// Web pages first: a web form has a password field too.
+		{Name: ScreenWebCaptcha, Title: "a security check (captcha)", Require: []ui.Selector{web, {TextPrefix: t.WebCaptcha}}},
+		{Name: ScreenWebTooMany, Title: `the "too many attempts" page`, Require: []ui.Selector{web, {TextPrefix: t.WebTooMany}}},
+		{Name: ScreenWebSignInError, Title: "the site's sign-in page saying the password is wrong", Require: []ui.Selector{web, passwordField, {Text: t.WebSignInError}}},
+		{Name: ScreenWebSignIn, Title: "the site's sign-in page", Require: []ui.Selector{web, passwordField}},
+		{Name: ScreenWebWrongCode, Title: "the site's wrong-code message", Require: []ui.Selector{web, {TextPrefix: t.WebWrongCode}}},
+		{Name: ScreenWebCode, Title: "the site's verification-code page", Require: []ui.Selector{web, {TextPrefix: t.WebCodeSent}}},
+		{Name: ScreenWebConfirm, Title: "the site's final confirmation", Require: []ui.Selector{web, {Text: t.WebConfirmTitle}}},
+		{Name: ScreenWebSuccess, Title: "the site's success message", Require: []ui.Selector{web, {TextPrefix: t.WebSuccess}}},
+		{Name: ScreenWebDeleteApproved, Title: "the delete page with the box ticked", Require: []ui.Selector{web, {Class: "CheckBox", Checked: ui.Flag(true)}, {Text: t.WebDeleteButton}}},
+		{Name: ScreenWebDelete, Title: "the delete page", Require: []ui.Selector{web, {Class: "CheckBox", Checked: ui.Flag(false)}, {Text: t.WebDeleteButton}}},
+		{Name: ScreenWebAccount, Title: "the account site", Require: []ui.Selector{web, {Text: t.WebAccountHome}}},
 		{Name: ScreenFindDevice, Title: `the "Turn off Find device?" dialog`, Require: []ui.Selector{{Text: t.FindDevice}}},
 		{Name: ScreenUpdate, Title: "a system update prompt", Require: []ui.Selector{{TextPrefix: t.UpdateTitle}, {Text: t.Later}}},
 		{Name: ScreenUSB, Title: "a USB prompt", Require: []ui.Selector{{TextPrefix: t.USBTitle}}},

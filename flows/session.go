@@ -35,6 +35,14 @@ type Options struct {
 	Stop <-chan struct{}
 	// Observer hears about steps as they start and end; nil hears nothing.
 	Observer Observer
+
+	// DeleteAccount: remove goes on to delete the account on the web site.
+	DeleteAccount bool
+	// Account is the account id to sign in to the web site with; empty
+	// means the phone's signed-in account, read before anything changes.
+	Account string
+	// Code asks for the verification code the site sent to sentTo.
+	Code func(ctx context.Context, sentTo string) (Secret, error)
 }
 
 // Observer follows a run, e.g. to draw progress or write a report.
@@ -72,7 +80,9 @@ type Session struct {
 	// opened is when Open ran: preflight's time and calls count from
 	// there, so reading the phone before the confirmation is included.
 	opened time.Time
-	stayOn struct {
+	// browser is the package of the browser the web steps use.
+	browser string
+	stayOn  struct {
 		before  string
 		changed bool
 	}
@@ -183,6 +193,10 @@ func (s *Session) Close(ctx context.Context) error {
 	}
 	// Bypass the stop gate: restoring must happen after Ctrl-C too.
 	res, err := s.raw.Shell(ctx, "settings put global stay_on_while_plugged_in "+v)
+	if err != nil && deviceLost(err) && s.raw.WaitForDevice(ctx) == nil {
+		// The phone dropped off ADB and is back within ctx: once more.
+		res, err = s.raw.Shell(ctx, "settings put global stay_on_while_plugged_in "+v)
+	}
 	if err != nil {
 		return fmt.Errorf("restore stay-awake setting: %w", err)
 	}

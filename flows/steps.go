@@ -119,10 +119,45 @@ func removeSteps() []stepDef {
 	}
 }
 
+// Flows: the step sequences miacct runs.
+const (
+	FlowRemove        = "remove"
+	FlowDeleteAccount = "delete-account"
+)
+
+// allSteps are the steps of both flows, preflight once.
+func allSteps() []stepDef { return append(removeSteps(), deleteSteps()...) }
+
+// flowSteps are the steps a flow runs, in order: remove (and the web
+// steps after it with Options.DeleteAccount), or delete-account alone.
+func (s *Session) flowSteps(flow string) []stepDef {
+	if flow == FlowDeleteAccount {
+		return append(removeSteps()[:1], deleteSteps()...)
+	}
+	if s.opts.DeleteAccount {
+		return allSteps()
+	}
+	return removeSteps()
+}
+
+// FlowStepNames lists the names of the steps a flow runs.
+func FlowStepNames(flow string, deleteAccount bool) []string {
+	s := &Session{opts: Options{DeleteAccount: deleteAccount}}
+	return names(s.flowSteps(flow))
+}
+
+func names(defs []stepDef) []string {
+	out := make([]string, len(defs))
+	for i, d := range defs {
+		out[i] = d.Name
+	}
+	return out
+}
+
 // Steps lists every step miacct knows, in order.
 func Steps() []StepInfo {
 	var out []StepInfo
-	for _, d := range removeSteps() {
+	for _, d := range allSteps() {
 		out = append(out, d.StepInfo)
 	}
 	return out
@@ -155,11 +190,11 @@ type PlanItem struct {
 	Skip   string `json:"skip,omitempty"` // why it would not run
 }
 
-// Plan says what Remove would do, starting at from ("" = the start).
-func (s *Session) Plan(from string) []PlanItem {
+// Plan says what a flow would do, starting at from ("" = the start).
+func (s *Session) Plan(flow, from string) []PlanItem {
 	var out []PlanItem
 	started := from == "" || from == StepPreflight
-	for _, d := range removeSteps() {
+	for _, d := range s.flowSteps(flow) {
 		item := PlanItem{Name: d.Name, Seed: d.Seed, Action: d.plan}
 		if d.Name == from {
 			started = true
@@ -183,14 +218,25 @@ func (s *Session) Plan(from string) []PlanItem {
 // ("" = the first). It stops at the first failure; the result says which
 // step to resume from.
 func (s *Session) Remove(ctx context.Context, from string) *Result {
-	if from != "" {
+	return s.run(ctx, FlowRemove, from)
+}
+
+// DeleteAccount runs preflight and the web steps that delete the account
+// for good (seed steps 7-12), from `from` on ("" = the first).
+func (s *Session) DeleteAccount(ctx context.Context, from string) *Result {
+	return s.run(ctx, FlowDeleteAccount, from)
+}
+
+func (s *Session) run(ctx context.Context, flow, from string) *Result {
+	defs := s.flowSteps(flow)
+	if from != "" && stepIndex(defs, from) < 0 {
 		if err := CheckStep(from); err != nil {
 			return &Result{Err: err}
 		}
+		return &Result{Err: fmt.Errorf("%w %q for %s; its steps are: %s", ErrUnknownStep, from, flow, strings.Join(names(defs), ", "))}
 	}
 	res := &Result{}
 	started := from == "" || from == StepPreflight
-	defs := removeSteps()
 	for i, d := range defs {
 		if d.Name == from {
 			started = true
@@ -215,7 +261,7 @@ func (s *Session) Remove(ctx context.Context, from string) *Result {
 		}
 		// Resuming after the account is gone (reboot, verify) must not
 		// stop at "nothing to remove".
-		s.requireAccount = from == "" || stepIndex(defs, from) <= stepIndex(defs, StepEnterPassword)
+		s.requireAccount = flow == FlowRemove && (from == "" || stepIndex(defs, from) <= stepIndex(defs, StepEnterPassword))
 		r := s.runStep(ctx, d)
 		res.Steps = append(res.Steps, r)
 		if r.Err != nil {
@@ -236,7 +282,7 @@ func (s *Session) RunStep(ctx context.Context, name string) *Result {
 		return &Result{Err: err}
 	}
 	res := &Result{}
-	for _, d := range removeSteps() {
+	for _, d := range allSteps() {
 		if d.Name != name {
 			continue
 		}
@@ -282,6 +328,9 @@ func (s *Session) runStep(ctx context.Context, d stepDef) StepResult {
 			msg, err = d.run(s, ctx)
 		}
 	}
+	if err != nil && d.Name == StepEnterPassword && deviceLost(err) && !errors.Is(err, ErrInterrupted) {
+		err = s.afterLostPassword(ctx, err)
+	}
 	delta := s.dev.Counts().Sub(before)
 	r := StepResult{
 		Name:       d.Name,
@@ -326,8 +375,21 @@ func (s *Session) waitBack(ctx context.Context) error {
 // resumeAfter names the step to rerun from after step failed: the step
 // that starts on the screen the phone shows, else the failed step.
 func (s *Session) resumeAfter(step string, err error) string {
+	var lost *lostError
+	if errors.As(err, &lost) && lost.resume != "" {
+		return lost.resume
+	}
 	if errors.Is(err, ErrNotReady) || errors.Is(err, ErrUnknownStep) {
 		return ""
+	}
+	if errors.Is(err, ErrNeedsHand) {
+		return ""
+	}
+	if errors.Is(err, ErrWrongCode) {
+		return StepDelete // a new code is mailed after Delete
+	}
+	if errors.Is(err, ErrWrongPassword) && step != StepEnterPassword {
+		return step // the site's sign-in: nothing changed on the phone
 	}
 	if errors.Is(err, ErrWrongPassword) {
 		return StepSignOut
@@ -347,6 +409,14 @@ func (s *Session) resumeAfter(step string, err error) string {
 				if stepIndex(removeSteps(), step) <= stepIndex(removeSteps(), StepEnterPassword) {
 					return StepReboot
 				}
+			case ScreenWebDelete:
+				return StepApprove
+			case ScreenWebDeleteApproved:
+				return StepDelete
+			case ScreenWebCode:
+				return StepVerifyCode
+			case ScreenWebConfirm:
+				return StepConfirmDelete
 			}
 		}
 	}

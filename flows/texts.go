@@ -38,6 +38,24 @@ type Texts struct {
 	Later         []string // buttons that postpone an update
 	USBTitle      []string // USB debugging / USB mode prompts (prefixes)
 	Deny          []string // buttons that refuse a permission
+
+	// The account web site (delete-account). These come from third-party
+	// guides, not from Xiaomi: candidates, like the rest.
+	WebSignIn        []string // the site's sign-in button
+	WebSignInError   []string // wrong account or password
+	WebAccountHome   []string // texts of the signed-in account page
+	WebDeleteButton  []string // "Delete Mi Account"
+	WebApprove       []string // the approval box's label
+	WebCodeSent      []string // "A verification code has been sent to" (prefixes)
+	WebSubmit        []string // submits the code
+	WebWrongCode     []string // wrong or expired code (prefixes)
+	WebConfirmTitle  []string // the final confirmation
+	WebConfirmDelete []string // its Delete button
+	WebSuccess       []string // the success message (prefixes)
+	WebCaptcha       []string // security checks (prefixes)
+	WebTooMany       []string // "too many attempts" (prefixes)
+	ChooserTitle     []string // Android's "Open with"
+	JustOnce         []string // ... "Just once"
 }
 
 // languages returns the table. It is built on each call so no package
@@ -67,6 +85,22 @@ func languages() map[string]Texts {
 			Later:         []string{"Later", "Not now", "Remind me later", "Cancel"},
 			USBTitle:      []string{"Allow USB debugging?", "Use USB to", "Use USB for"},
 			Deny:          []string{"Deny", "Don't allow", "Don’t allow", "Reject", "Cancel"},
+
+			WebSignIn:        []string{"Sign in", "Sign In", "Log in"},
+			WebSignInError:   []string{"Incorrect account or password", "Incorrect password", "Wrong password"},
+			WebAccountHome:   []string{"Account security", "Delete account", "Personal info"},
+			WebDeleteButton:  []string{"Delete Mi Account", "Delete Xiaomi Account", "Delete account"},
+			WebApprove:       []string{"Yes, I want to permanently delete my Mi Account and all its data", "Yes, I want to permanently delete my Xiaomi Account and all its data"},
+			WebCodeSent:      []string{"A verification code has been sent to", "Verification code sent to", "We sent a code to"},
+			WebSubmit:        []string{"Submit", "Next", "Verify", "OK"},
+			WebWrongCode:     []string{"The verification code is incorrect", "Incorrect verification code", "Verification code expired", "The code has expired"},
+			WebConfirmTitle:  []string{"Delete this Mi Account?", "Delete this Xiaomi Account?", "Delete account?"},
+			WebConfirmDelete: []string{"Delete", "Confirm", "Delete account"},
+			WebSuccess:       []string{"Your Mi Account will be deleted", "Your Xiaomi Account will be deleted", "Request submitted", "Your account has been deleted", "Account deleted"},
+			WebCaptcha:       []string{"Security verification", "Enter the characters", "Verify you are human", "Verify you're human"},
+			WebTooMany:       []string{"Too many attempts", "Too many requests", "Try again later"},
+			ChooserTitle:     []string{"Open with", "Complete action using", "Open with Chrome"},
+			JustOnce:         []string{"Just once", "Only once", "JUST ONCE"},
 		},
 		// Chinese: the settings row, signed-out row and sign-out button
 		// are from public MIUI strings; the dialog texts are assumed.
@@ -93,6 +127,22 @@ func languages() map[string]Texts {
 			Later:         []string{"稍后", "以后再说", "取消"},
 			USBTitle:      []string{"允许 USB 调试吗？", "USB 用途"},
 			Deny:          []string{"拒绝", "取消"},
+
+			WebSignIn:        []string{"登录"},
+			WebSignInError:   []string{"用户名或密码不正确", "密码错误"},
+			WebAccountHome:   []string{"账号安全", "注销账号", "个人信息"},
+			WebDeleteButton:  []string{"注销小米账号", "注销账号"},
+			WebApprove:       []string{"是的，我要永久注销我的小米账号并删除其全部数据"},
+			WebCodeSent:      []string{"验证码已发送至"},
+			WebSubmit:        []string{"提交", "确定", "下一步"},
+			WebWrongCode:     []string{"验证码错误", "验证码已过期"},
+			WebConfirmTitle:  []string{"确定注销此小米账号？"},
+			WebConfirmDelete: []string{"注销", "确定"},
+			WebSuccess:       []string{"你的小米账号将在", "申请已提交", "账号已注销"},
+			WebCaptcha:       []string{"安全验证", "请输入图中字符"},
+			WebTooMany:       []string{"操作过于频繁", "请稍后再试"},
+			ChooserTitle:     []string{"打开方式", "选择要使用的应用"},
+			JustOnce:         []string{"仅此一次"},
 		},
 		// Indonesian: no public source was found; every string is assumed
 		// (see fixtures/miui14-id).
@@ -239,5 +289,20 @@ func withFallback(t, en Texts) Texts {
 	t.Later = add(t.Later, en.Later)
 	t.USBTitle = add(t.USBTitle, en.USBTitle)
 	t.Deny = add(t.Deny, en.Deny)
+	t.WebSignIn = add(t.WebSignIn, en.WebSignIn)
+	t.WebSignInError = add(t.WebSignInError, en.WebSignInError)
+	t.WebAccountHome = add(t.WebAccountHome, en.WebAccountHome)
+	t.WebDeleteButton = add(t.WebDeleteButton, en.WebDeleteButton)
+	t.WebApprove = add(t.WebApprove, en.WebApprove)
+	t.WebCodeSent = add(t.WebCodeSent, en.WebCodeSent)
+	t.WebSubmit = add(t.WebSubmit, en.WebSubmit)
+	t.WebWrongCode = add(t.WebWrongCode, en.WebWrongCode)
+	t.WebConfirmTitle = add(t.WebConfirmTitle, en.WebConfirmTitle)
+	t.WebConfirmDelete = add(t.WebConfirmDelete, en.WebConfirmDelete)
+	t.WebSuccess = add(t.WebSuccess, en.WebSuccess)
+	t.WebCaptcha = add(t.WebCaptcha, en.WebCaptcha)
+	t.WebTooMany = add(t.WebTooMany, en.WebTooMany)
+	t.ChooserTitle = add(t.ChooserTitle, en.ChooserTitle)
+	t.JustOnce = add(t.JustOnce, en.JustOnce)
 	return t
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
@@ -19,7 +20,7 @@ func fixtureLoader() fixture.Loader { return fixture.Loader{Builtin: fixtures.FS
 
 // loadFixture loads a scenario; any problem is the user's input (exit 2).
 func loadFixture(ref string) (*fixture.Fixture, error) {
-	fx, err := fixtureLoader().Load(ref)
+	fx, err := loadFixtureOrDir(ref)
 	if err != nil {
 		var fe *fixture.Error
 		if errors.As(err, &fe) {
@@ -73,6 +74,7 @@ func (a *App) startFake(ref string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("fake phone %s: %w", ref, err)
 	}
+	a.watchReplay(fx, phone)
 	srv, err := fake.NewServer(phone)
 	if err != nil {
 		return "", fmt.Errorf("start fake ADB server: %w", err)
@@ -80,6 +82,24 @@ func (a *App) startFake(ref string) (string, error) {
 	a.onExit(func() { _ = srv.Close() })
 	a.verbosef("fake phone %s (serial %s) on %s\n", fx.Name, phone.Serial(), srv.Addr())
 	return srv.Addr(), nil
+}
+
+// clients returns a client of every ADB server (--adb may be given
+// several times), checking each answers.
+func (a *App) clients(ctx context.Context) ([]*adb.Client, error) {
+	addrs, err := a.servers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*adb.Client
+	for _, addr := range addrs {
+		c := adb.NewClient(addr, adb.ClientOptions{CallTimeout: a.Global.Timeout})
+		if err := a.ensureServer(ctx, c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // client returns a client of the first ADB server, checking it answers.
@@ -110,7 +130,8 @@ func (a *App) ensureServer(ctx context.Context, c *adb.Client) error {
 		if lookErr != nil && !explicit {
 			hint = "install Android platform-tools (adb) and run `adb start-server`, or use --adb HOST:PORT"
 		}
-		return fmt.Errorf("%w at %s: %s", err, c.Addr(), hint)
+		// One sentence: where, why, what to do (err repeats the address).
+		return fmt.Errorf("%w at %s (%s): %s", adb.ErrServerUnreachable, c.Addr(), unreachableReason(err), hint)
 	}
 	a.IO.Errorf("miacct: no ADB server at %s; starting one with `adb start-server`\n", c.Addr())
 	cmd := exec.CommandContext(ctx, adbPath, "start-server")
@@ -132,5 +153,73 @@ func (a *App) device(ctx context.Context) (adb.Device, error) {
 		return nil, err
 	}
 	serial := adb.ResolveSerial(a.Global.Serial, a.IO.Getenv)
-	return c.Device(ctx, serial)
+	if len(a.Global.ADB) > 1 {
+		return a.deviceOfSeveral(ctx, serial)
+	}
+	dev, err := c.Device(ctx, serial)
+	if err != nil {
+		return nil, err
+	}
+	return a.wrapDevice(dev)
+}
+
+// deviceOfSeveral picks one device among several ADB servers: -s
+// HOST:PORT/SERIAL names the server, a bare serial is looked up on all,
+// no serial means the only device of all.
+func (a *App) deviceOfSeveral(ctx context.Context, serial string) (adb.Device, error) {
+	clients, err := a.clients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var all []adb.DeviceInfo
+	var matches []*adb.Client
+	for _, c := range clients {
+		list, err := c.Devices(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list devices at %s: %w", c.Addr(), err)
+		}
+		for _, d := range list {
+			all = append(all, d)
+			if serial == "" || serial == d.Serial || serial == d.Server+"/"+d.Serial {
+				matches = append(matches, c)
+			}
+		}
+	}
+	switch {
+	case len(all) == 0:
+		return nil, fmt.Errorf("%w to the ADB servers at %s", adb.ErrNoDevice, joinAddrs(clients))
+	case len(matches) == 0:
+		return nil, fmt.Errorf("%w: %s is not connected to %s", adb.ErrDeviceNotFound, serial, joinAddrs(clients))
+	case len(matches) > 1:
+		for i := range all {
+			all[i].Serial = all[i].Server + "/" + all[i].Serial
+		}
+		return nil, &adb.MultipleDevicesError{Devices: all}
+	}
+	if _, bare, ok := strings.Cut(serial, "/"); ok {
+		serial = bare
+	}
+	dev, err := matches[0].Device(ctx, serial)
+	if err != nil {
+		return nil, err
+	}
+	return a.wrapDevice(dev)
+}
+
+// wrapDevice puts the decorators the global flags ask for around a device
+// (--record). Every command that talks to a phone gets its device here.
+func (a *App) wrapDevice(dev adb.Device) (adb.Device, error) {
+	return a.recordDevice(dev)
+}
+
+// unreachableReason says in two words why nothing answered at the server
+// address.
+func unreachableReason(err error) string {
+	switch {
+	case errors.Is(err, adb.ErrTimeout):
+		return "connecting timed out"
+	case strings.Contains(err.Error(), "refused"):
+		return "connection refused"
+	}
+	return "nothing answers"
 }

@@ -69,7 +69,7 @@ func runDevices(ctx context.Context, opts *DevicesOptions) error {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			describeDevice(ctx, c, row)
+			describeDevice(ctx, app, c, row)
 		}(&rows[i])
 	}
 	wg.Wait()
@@ -104,8 +104,11 @@ func runDevices(ctx context.Context, opts *DevicesOptions) error {
 	return tw.Flush()
 }
 
-func describeDevice(ctx context.Context, c *adb.Client, row *deviceRow) {
+func describeDevice(ctx context.Context, app *App, c *adb.Client, row *deviceRow) {
 	dev, err := c.Device(ctx, row.Serial)
+	if err == nil {
+		dev, err = app.wrapDevice(dev)
+	}
 	if err != nil {
 		row.Error = err.Error()
 		return

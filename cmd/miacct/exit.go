@@ -18,7 +18,7 @@ const (
 	ExitUsage       = 2   // bad flags, arguments, fixture or password; no confirmation
 	ExitNoDevice    = 3   // ADB server unreachable, no/several/unknown device, unauthorized
 	ExitNotReady    = 4   // locked, input injection off, not a Xiaomi phone
-	ExitWrongPass   = 5   // the phone rejected the password
+	ExitWrongPass   = 5   // the phone or site rejected the password, or the site the code
 	ExitScreen      = 6   // the phone showed a screen the step did not expect
 	ExitTimeout     = 7   // the phone stopped answering or dropped off ADB
 	ExitInterrupted = 130 // Ctrl-C
@@ -53,9 +53,9 @@ func ExitCode(err error) int {
 		return ExitNoDevice
 	case errors.Is(err, flows.ErrNotReady), errors.Is(err, adb.ErrInjectionDenied):
 		return ExitNotReady
-	case errors.Is(err, flows.ErrWrongPassword):
+	case errors.Is(err, flows.ErrWrongPassword), errors.Is(err, flows.ErrWrongCode):
 		return ExitWrongPass
-	case errors.Is(err, ui.ErrUnexpectedScreen), errors.Is(err, flows.ErrPrecondition), errors.Is(err, flows.ErrStillSignedIn):
+	case errors.Is(err, ui.ErrUnexpectedScreen), errors.Is(err, flows.ErrPrecondition), errors.Is(err, flows.ErrNeedsHand), errors.Is(err, flows.ErrStillSignedIn):
 		return ExitScreen
 	case errors.Is(err, adb.ErrTimeout), errors.Is(err, adb.ErrDeviceLost), errors.Is(err, adb.ErrOffline),
 		errors.Is(err, context.DeadlineExceeded):

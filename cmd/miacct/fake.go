@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/fixture"
 )
 
 func newFakeCmd(app *App) *cobra.Command {
@@ -21,7 +23,7 @@ directory (see fixtures/README.md). Every command takes --fake SCENARIO to
 run against one in-process; 'miacct fake serve' serves one for other
 programs (miacct --adb ADDR ..., or any ADB client library).`,
 	}
-	cmd.AddCommand(newFakeListCmd(app), newFakeServeCmd(app))
+	cmd.AddCommand(newFakeListCmd(app), newFakeServeCmd(app), newFakeCheckCmd(app))
 	return cmd
 }
 
@@ -57,10 +59,14 @@ func runFakeList(opts *FakeListOptions) error {
 
 // FakeServeOptions are the options of `miacct fake serve`.
 type FakeServeOptions struct {
-	App       *App
-	Scenarios []string
-	Listen    string
-	AddrFile  string
+	App          *App
+	Scenarios    []string
+	Listen       string
+	AddrFile     string
+	Copies       int     // --copies N of each scenario
+	LatencyScale float64 // --latency-scale: really wait the fixture's latencies times this
+	ADBD         bool    // --adbd: serve as a device daemon behind a real adb server
+	ADBDAuth     bool    // --adbd-auth: the daemon demands authentication
 }
 
 func newFakeServeCmd(app *App) *cobra.Command {
@@ -69,7 +75,11 @@ func newFakeServeCmd(app *App) *cobra.Command {
 		Use:   "serve SCENARIO...",
 		Short: "Serve fake phones on an ADB server socket until interrupted",
 		Example: `  miacct fake serve miui14-en --listen 127.0.0.1:15037
-  miacct --adb 127.0.0.1:15037 devices`,
+  miacct --adb 127.0.0.1:15037 devices
+
+  # behind a real adb server, as a phone with wireless debugging:
+  miacct fake serve miui14-en --adbd --listen 127.0.0.1:16000
+  adb connect 127.0.0.1:16000`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("fake serve needs a SCENARIO (see miacct fake list)")
@@ -83,24 +93,49 @@ func newFakeServeCmd(app *App) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:0", "`HOST:PORT` to listen on (port 0 picks a free one)")
 	cmd.Flags().StringVar(&opts.AddrFile, "addr-file", "", "write the address served on to `FILE` once listening (for scripts)")
+	cmd.Flags().IntVar(&opts.Copies, "copies", 1, "serve `N` copies of each scenario (own serials and accounts), e.g. a hub of 32 phones")
+	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 0, "really wait the fixture's latencies times `F` (0: simulated time, answers at once; 1: as slow as a phone)")
+	cmd.Flags().BoolVar(&opts.ADBD, "adbd", false, "serve ONE phone as a device daemon (ADB transport protocol) for a real adb server: `adb connect ADDR`")
+	cmd.Flags().BoolVar(&opts.ADBDAuth, "adbd-auth", false, "with --adbd: demand authentication, so the adb server lists the phone unauthorized")
 	return cmd
 }
 
 func runFakeServe(ctx context.Context, opts *FakeServeOptions) error {
+	if opts.ADBD || opts.ADBDAuth {
+		return runFakeServeADBD(ctx, opts)
+	}
 	app := opts.App
+	if opts.Copies < 1 {
+		return usagef("--copies must be at least 1")
+	}
+	if opts.LatencyScale < 0 {
+		return usagef("--latency-scale must be 0 or more")
+	}
 	var targets []fake.Target
 	var phones []*fake.Phone
+	var names []string
+	taken := map[string]bool{}    // serials
+	accounts := map[string]bool{} // Xiaomi account ids, per scenario
 	for _, ref := range opts.Scenarios {
 		fx, err := loadFixture(ref)
 		if err != nil {
 			return err
 		}
-		phone, err := fake.NewPhone(fx, fake.PhoneOptions{Log: app.IO.ErrOut})
-		if err != nil {
-			return fmt.Errorf("fake phone %s: %w", ref, err)
+		for i := range opts.Copies {
+			// Every phone of one server needs its own serial; copies also
+			// get their own account, like a hub of different phones.
+			_ = i
+			po := fake.PhoneOptions{Log: app.IO.ErrOut, Realtime: opts.LatencyScale, Serial: uniqueSerial(fx.Serial, taken)}
+			po.AccountID = uniqueAccountID(fx, accounts)
+			phone, err := fake.NewPhone(fx, po)
+			if err != nil {
+				return fmt.Errorf("fake phone %s: %w", ref, err)
+			}
+			app.watchReplay(fx, phone)
+			targets = append(targets, phone)
+			phones = append(phones, phone)
+			names = append(names, ref)
 		}
-		targets = append(targets, phone)
-		phones = append(phones, phone)
 	}
 	srv, err := fake.ListenWith(fake.ServerOptions{}, opts.Listen, targets...)
 	if err != nil {
@@ -108,7 +143,7 @@ func runFakeServe(ctx context.Context, opts *FakeServeOptions) error {
 	}
 	defer srv.Close()
 	for i, p := range phones {
-		app.IO.Errorf("serving %s as %s\n", opts.Scenarios[i], p.Serial())
+		app.IO.Errorf("serving %s as %s\n", names[i], p.Serial())
 	}
 	app.IO.Printf("%s\n", srv.Addr())
 	app.IO.Errorf("fake ADB server on %s; try: miacct --adb %s devices (Ctrl-C stops)\n", srv.Addr(), srv.Addr())
@@ -122,4 +157,47 @@ func runFakeServe(ctx context.Context, opts *FakeServeOptions) error {
 	case <-app.Stop:
 	}
 	return nil
+}
+
+// uniqueSerial returns serial, or a variant of it no phone of this server
+// uses yet: the last hex digits counted up, as phones of one batch have.
+func uniqueSerial(serial string, taken map[string]bool) string {
+	s := serial
+	for i := 1; taken[s]; i++ {
+		if n, err := strconv.ParseUint(serial, 16, 64); err == nil && len(serial) <= 16 {
+			s = fmt.Sprintf("%0*x", len(serial), n+uint64(i))
+		} else {
+			s = fmt.Sprintf("%s%02d", serial, i)
+		}
+	}
+	taken[s] = true
+	return s
+}
+
+// uniqueAccountID gives a phone a Xiaomi account id no other phone of
+// this server has: the fixture's, counted up when taken; "" keeps the
+// fixture's (or it has none).
+//
+// Copies of one scenario are different people's phones; different
+// scenarios keep the account their fixture names.
+func uniqueAccountID(fx *fixture.Fixture, taken map[string]bool) string {
+	for _, a := range fx.Accounts {
+		if a.Type != "com.xiaomi" {
+			continue
+		}
+		id := a.Name
+		for i := 1; taken[fx.Name+"/"+id]; i++ {
+			if n, err := strconv.ParseUint(a.Name, 10, 64); err == nil {
+				id = strconv.FormatUint(n+uint64(i), 10)
+			} else {
+				id = fmt.Sprintf("%s%d", a.Name, i)
+			}
+		}
+		taken[fx.Name+"/"+id] = true
+		if id == a.Name {
+			return ""
+		}
+		return id
+	}
+	return ""
 }

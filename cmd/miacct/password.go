@@ -45,8 +45,11 @@ func (a *App) passwordFrom(fromStdin bool, lines *stdinLines, prompt bool) (flow
 	switch {
 	case fromStdin:
 		line, err := lines.next()
-		if err != nil || line == "" {
+		if err != nil {
 			return flows.Secret{}, usagef("--password-stdin: stdin is empty or closed; pipe the password in, e.g. printf '%%s\\n' \"$PW\" | miacct ...")
+		}
+		if line == "" {
+			return flows.Secret{}, usagef("--password-stdin: the first line of stdin is empty, so the password would be empty; pipe the password in, e.g. printf '%%s\\n' \"$PW\" | miacct ...")
 		}
 		pw = line
 	case a.IO.Getenv(passwordEnv) != "":
@@ -67,6 +70,7 @@ func (a *App) passwordFrom(fromStdin bool, lines *stdinLines, prompt bool) (flow
 	if err := flows.CheckPassword(pw); err != nil {
 		return flows.Secret{}, &UsageError{Err: err}
 	}
+	a.noteSecret(pw) // --record keeps it out of the recording
 	return flows.NewSecret(pw), nil
 }
 

@@ -44,7 +44,7 @@ func newProgress(io *IOStreams, spec runSpec) *progress {
 	if spec.command == "step" {
 		p.names = []string{spec.step}
 	} else {
-		p.names = flows.StepNames()
+		p.names = flows.FlowStepNames(spec.flow(), spec.deleteAccount)
 	}
 	p.total = len(p.names)
 	return p
@@ -108,7 +108,7 @@ func (p *progress) StepFinished(r flows.StepResult) {
 		p.draw()
 		return
 	}
-	line := fmt.Sprintf("[%d/%d] %-15s %-7s", p.done, p.total, r.Name, r.Status)
+	line := fmt.Sprintf("[%d/%d] %-16s %-7s", p.done, p.total, r.Name, r.Status)
 	if r.Status != flows.StatusSkipped {
 		line += fmt.Sprintf(" %6s", humanDuration(p.took[r.Name]))
 	}
@@ -141,7 +141,7 @@ func (p *progress) draw() {
 		if len(detail) > 70 {
 			detail = detail[:67] + "..."
 		}
-		fmt.Fprintf(&b, "\x1b[2K %s %-15s %7s  %s\n", mark, name, took, detail)
+		fmt.Fprintf(&b, "\x1b[2K %s %-16s %7s  %s\n", mark, name, took, detail)
 	}
 	p.drawn = len(p.names)
 	p.io.Errorf("%s", b.String())

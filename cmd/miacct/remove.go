@@ -32,10 +32,13 @@ On a terminal remove asks before changing the phone; otherwise it needs
   miacct remove --from sign-out --keep-data`,
 		Args: requireNoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runFlow(cmd.Context(), &opts.FlowOptions, runSpec{command: "remove", from: opts.From})
+			return runFlow(cmd.Context(), &opts.FlowOptions, runSpec{command: "remove", from: opts.From, deleteAccount: opts.DeleteAccount})
 		},
 	}
 	addFlowFlags(cmd, &opts.FlowOptions)
+	addDeleteFlags(cmd, &opts.FlowOptions)
+	addFleetFlags(cmd, &opts.FlowOptions)
+	cmd.Flags().BoolVar(&opts.DeleteAccount, "delete-account", false, "then delete the account for good on Xiaomi's site (see miacct delete-account)")
 	cmd.Flags().StringVar(&opts.From, "from", "", "resume from `STEP` (see miacct steps)")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "check the phone and print the plan; send no input, change nothing")
 	cmd.Flags().BoolVar(&opts.NoReboot, "no-reboot", false, "do not restart the phone at the end")
@@ -51,4 +54,12 @@ func addFlowFlags(cmd *cobra.Command, opts *FlowOptions) {
 	f.DurationVar(&opts.BootTimeout, "boot-timeout", flows.DefaultBootTimeout, "how long to wait for the phone to restart")
 	f.StringVar(&opts.Lang, "lang", "", "language of the phone's screens (en, zh, id, ru, es); default: the phone's")
 	f.StringVar(&opts.Report, "report", "", "write a report (JSON, screenshots, hierarchies, log, index.html) to `DIR`")
+}
+
+// addFleetFlags binds the flags of runs on every connected phone.
+func addFleetFlags(cmd *cobra.Command, opts *FlowOptions) {
+	f := cmd.Flags()
+	f.BoolVar(&opts.All, "all", false, "run on every Xiaomi phone of every --adb server, in parallel")
+	f.IntVar(&opts.Parallel, "parallel", DefaultParallel, "with --all: at most `N` phones at once")
+	f.StringVar(&opts.Passwords, "passwords", "", "with --all: CSV `FILE` of serial or account id,password (mode 600)")
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,7 @@ type GlobalOptions struct {
 	JSON    bool          // --json
 	Verbose bool          // -v/--verbose
 	Timeout time.Duration // --timeout: deadline of each device call
+	Record  string        // --record DIR: record the conversation with the phone as a fixture
 }
 
 // App is what every command gets: streams, global options, and the way to
@@ -36,6 +38,10 @@ type App struct {
 	Stop <-chan struct{}
 	// cleanups run when the command ends (fake servers, restores).
 	cleanups []func()
+	// codeMu lets one phone at a time ask for its verification code.
+	codeMu sync.Mutex
+	// record is --record DIR: the recorders of the command's devices.
+	record *recordState
 }
 
 // Main runs the CLI with args and returns the exit code.
@@ -158,7 +164,7 @@ Try it without a phone:  miacct --fake miui14-en remove --dry-run`,
 			if app.Global.Timeout <= 0 {
 				return usagef("--timeout must be positive, e.g. 30s")
 			}
-			return nil
+			return app.startRecording(cmd)
 		},
 	}
 	f := root.PersistentFlags()
@@ -168,6 +174,7 @@ Try it without a phone:  miacct --fake miui14-en remove --dry-run`,
 	f.BoolVar(&app.Global.JSON, "json", false, "print machine-readable JSON on stdout")
 	f.BoolVarP(&app.Global.Verbose, "verbose", "v", false, "say more on stderr")
 	f.DurationVar(&app.Global.Timeout, "timeout", adb.DefaultCallTimeout, "deadline of each device call")
+	f.StringVar(&app.Global.Record, "record", "", "record everything said with the phone into a fixture `DIR` (secrets replaced)")
 	root.SetVersionTemplate("miacct {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
 
@@ -177,6 +184,8 @@ Try it without a phone:  miacct --fake miui14-en remove --dry-run`,
 		newStepsCmd(app),
 		newStepCmd(app),
 		newRemoveCmd(app),
+		newDeleteAccountCmd(app),
+		newDoctorCmd(app),
 	)
 	return root
 }

@@ -23,13 +23,47 @@ type FlowOptions struct {
 	BootTimeout   time.Duration
 	Lang          string
 	Report        string // --report DIR
+
+	// delete-account (and remove --delete-account)
+	DeleteAccount bool   // remove: go on to delete the account on the site
+	Account       string // --account ID for the site's sign-in
+	CodeStdin     bool   // read the verification code from the next stdin line
+	Manual        bool   // only open the delete page
+
+	// Fleet (--all): every phone on every --adb server.
+	All       bool
+	Parallel  int    // at most this many phones at once
+	Passwords string // CSV file: serial or account id, password
 }
 
-// runSpec says what to run: the whole flow from a step, or one step.
+// runSpec says what to run: a whole flow from a step, or one step.
 type runSpec struct {
-	command string // "remove" or "step"
-	from    string // remove: --from
-	step    string // step: the step's name
+	command       string // "remove", "delete-account" or "step"
+	from          string // --from
+	step          string // step: the step's name
+	deleteAccount bool   // remove --delete-account
+}
+
+// flow is the flow the spec runs.
+func (spec runSpec) flow() string {
+	if spec.command == flows.FlowDeleteAccount || (spec.command == "step" && isWebStep(spec.step)) {
+		return flows.FlowDeleteAccount
+	}
+	return flows.FlowRemove
+}
+
+// deletes reports whether the run may delete the account on the site.
+func (spec runSpec) deletes() bool {
+	return spec.command == flows.FlowDeleteAccount || spec.deleteAccount
+}
+
+func isWebStep(name string) bool {
+	for _, s := range flows.Steps() {
+		if s.Name == name {
+			return s.Flow == flows.FlowDeleteAccount
+		}
+	}
+	return false
 }
 
 // runResult is the JSON `remove` and `step` print.
@@ -56,21 +90,26 @@ type deviceSummary struct {
 	Account *string `json:"account"`
 }
 
-// steps that change the phone for good, so they need a confirmation.
+// steps that change the phone or the account for good, so they need a
+// confirmation.
 func destructive(spec runSpec) bool {
-	if spec.command == "remove" {
+	if spec.command != "step" {
 		return true
 	}
-	return slices.Contains([]string{flows.StepEnterPassword, flows.StepReboot}, spec.step)
+	return slices.Contains([]string{flows.StepEnterPassword, flows.StepReboot, flows.StepDelete, flows.StepVerifyCode, flows.StepConfirmDelete}, spec.step)
 }
 
-// needsPassword: whether the run will type the password.
+// needsPassword: whether the run may type the password (the phone's
+// dialog, or the site's sign-in form).
 func needsPassword(spec runSpec, dryRun bool) bool {
 	if dryRun {
 		return false
 	}
 	if spec.command == "step" {
-		return spec.step == flows.StepEnterPassword
+		return slices.Contains([]string{flows.StepEnterPassword, flows.StepOpenCloud, flows.StepOpenDeletePage}, spec.step)
+	}
+	if spec.deletes() {
+		return true
 	}
 	names := flows.StepNames()
 	from := spec.from
@@ -78,6 +117,17 @@ func needsPassword(spec runSpec, dryRun bool) bool {
 		return true
 	}
 	return slices.Index(names, from) <= slices.Index(names, flows.StepEnterPassword)
+}
+
+// needsCode: whether the run may ask for the site's verification code.
+func needsCode(spec runSpec, opts *FlowOptions) bool {
+	if opts.DryRun || opts.Manual {
+		return false
+	}
+	if spec.command == "step" {
+		return spec.step == flows.StepVerifyCode
+	}
+	return spec.deletes()
 }
 
 // runFlow runs `remove` or `step`: checks the input, connects, looks at
@@ -103,14 +153,20 @@ func runFlow(ctx context.Context, opts *FlowOptions, spec runSpec) error {
 	if opts.BootTimeout <= 0 {
 		return usagef("--boot-timeout must be positive, e.g. 5m")
 	}
-	isDestructive := destructive(spec) && !opts.DryRun
+	isDestructive := destructive(spec) && !opts.DryRun && !opts.Manual
 	if isDestructive && !opts.Yes && !app.IO.CanPrompt() {
 		return usagef("not on a terminal, so miacct cannot ask before changing the phone: pass --yes to go ahead")
 	}
+	if needsCode(spec, opts) && !opts.CodeStdin && !app.IO.CanPrompt() {
+		return usagef("not on a terminal, so miacct cannot ask for the verification code the site mails: pass --code-stdin and give the code as the line after the password")
+	}
 	lines := newStdinLines(app.IO.In)
 	var password flows.Secret
-	wantPassword := needsPassword(spec, opts.DryRun)
-	if wantPassword {
+	wantPassword := needsPassword(spec, opts.DryRun) && !opts.Manual
+	if opts.Passwords != "" && !opts.All {
+		return usagef("--passwords FILE goes with --all; for one phone use --password-stdin or %s", passwordEnv)
+	}
+	if wantPassword && opts.Passwords == "" {
 		var err error
 		if password, err = app.passwordFrom(opts.PasswordStdin, lines, false); err != nil {
 			return err
@@ -120,12 +176,8 @@ func runFlow(ctx context.Context, opts *FlowOptions, spec runSpec) error {
 		}
 	}
 
-	var report *reportWriter
-	if opts.Report != "" {
-		var err error
-		if report, err = newReportWriter(opts.Report); err != nil {
-			return err
-		}
+	if opts.All {
+		return runFleet(ctx, opts, spec, lines, password)
 	}
 
 	dev, err := app.device(ctx)
@@ -133,41 +185,24 @@ func runFlow(ctx context.Context, opts *FlowOptions, spec runSpec) error {
 		return err
 	}
 	progress := newProgress(app.IO, spec)
-	observers := multiObserver{progress}
-	if report != nil {
-		observers = append(observers, report)
-	}
-	sess, err := flows.Open(ctx, dev, flows.Options{
-		Lang:        opts.Lang,
-		KeepData:    opts.KeepData,
-		NoReboot:    opts.NoReboot,
-		BootTimeout: opts.BootTimeout,
-		DryRun:      opts.DryRun,
-		Stop:        app.Stop,
-		Observer:    observers,
-	})
+	pr, err := app.openPhone(ctx, dev, opts, spec, lines, progress, opts.Report)
 	if err != nil {
 		return err
 	}
-	if report != nil {
-		report.session = sess
-	}
 	// Put back what the run changed, also after a failure or Ctrl-C.
-	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-		defer cancel()
-		if err := sess.Close(rctx); err != nil {
-			app.IO.Errorf("miacct: %v\n", err)
-		}
-	}()
+	defer pr.close(ctx, app)
 
-	var state *flows.State
-	if spec.command == "remove" || spec.step == flows.StepPreflight {
-		if state, err = sess.Inspect(ctx); err != nil {
+	sess, state := pr.sess, pr.state
+	if spec.deletes() || spec.flow() == flows.FlowDeleteAccount {
+		if opts.Account == "" && (state == nil || state.Account == "") && !opts.Manual {
+			return usagef("no Xiaomi account is signed in on %s, so miacct cannot tell which account to delete: pass --account ID", sess.Phone().Label())
+		}
+	}
+	if isDestructive && spec.deletes() {
+		if err := app.confirmDeletion(sess, state, opts, lines); err != nil {
 			return err
 		}
-	}
-	if isDestructive && state != nil && state.Account != "" {
+	} else if isDestructive && state != nil && state.Account != "" {
 		if err := app.confirm(question(sess, state, opts, spec), opts.Yes, lines); err != nil {
 			return err
 		}
@@ -181,24 +216,15 @@ func runFlow(ctx context.Context, opts *FlowOptions, spec runSpec) error {
 			return err
 		}
 	}
-	sess.SetPassword(password)
 
-	progress.start()
-	var res *flows.Result
-	if spec.command == "remove" {
-		res = sess.Remove(ctx, spec.from)
-	} else {
-		res = sess.RunStep(ctx, spec.step)
+	if opts.Manual {
+		return app.openDeletePageByHand(ctx, sess)
 	}
+	progress.start()
+	pr.run(ctx, app, opts, spec, password)
 	progress.stop()
 
-	out := summarize(sess, state, res, spec, opts)
-	if report != nil {
-		out.Report = report.dir
-		if werr := report.finish(out); werr != nil {
-			app.IO.Errorf("miacct: write report: %v\n", werr)
-		}
-	}
+	out, res := pr.out, pr.res
 	if app.Global.JSON {
 		if err := writeJSON(app.IO.Out, out); err != nil {
 			return err
@@ -212,13 +238,97 @@ func runFlow(ctx context.Context, opts *FlowOptions, spec runSpec) error {
 			if hint := resumeHint(spec, res, opts); hint != "" {
 				app.IO.Errorf("%s\n", hint)
 			}
-			if report != nil {
-				app.IO.Errorf("The report is in %s (open index.html).\n", report.dir)
+			if out.Report != "" {
+				app.IO.Errorf("The report is in %s (open index.html).\n", out.Report)
 			}
 		}
 		return &reportedError{err: res.Err, code: out.ExitCode}
 	}
 	return nil
+}
+
+// phoneRun is one phone's part of a run: its session, what a read-only
+// look found, and how the run went.
+type phoneRun struct {
+	sess   *flows.Session
+	state  *flows.State
+	report *reportWriter
+	out    *runResult
+	res    *flows.Result
+}
+
+// openPhone starts a session on dev and looks at the phone without
+// changing anything. Step events go to observer (and to the report
+// written to reportDir, if any).
+func (a *App) openPhone(ctx context.Context, dev adb.Device, opts *FlowOptions, spec runSpec, lines *stdinLines, observer flows.Observer, reportDir string) (*phoneRun, error) {
+	pr := &phoneRun{}
+	observers := multiObserver{observer}
+	if reportDir != "" {
+		var err error
+		if pr.report, err = newReportWriter(reportDir); err != nil {
+			return nil, err
+		}
+		observers = append(observers, pr.report)
+	}
+	sess, err := flows.Open(ctx, dev, flows.Options{
+		Lang:          opts.Lang,
+		KeepData:      opts.KeepData,
+		NoReboot:      opts.NoReboot,
+		BootTimeout:   opts.BootTimeout,
+		DryRun:        opts.DryRun,
+		Stop:          a.Stop,
+		Observer:      observers,
+		DeleteAccount: spec.deleteAccount,
+		Account:       opts.Account,
+		Code:          a.codeAsker(opts.CodeStdin, lines),
+	})
+	if err != nil {
+		return nil, err
+	}
+	pr.sess = sess
+	if pr.report != nil {
+		pr.report.session = sess
+	}
+	if spec.command != "step" || spec.step == flows.StepPreflight || spec.flow() == flows.FlowDeleteAccount {
+		if pr.state, err = sess.Inspect(ctx); err != nil {
+			pr.close(ctx, a)
+			return nil, err
+		}
+	}
+	return pr, nil
+}
+
+// run runs the flow or step with password, then writes the report (or a
+// failure report when a screen needs to be seen to be understood).
+func (pr *phoneRun) run(ctx context.Context, a *App, opts *FlowOptions, spec runSpec, password flows.Secret) {
+	pr.sess.SetPassword(password)
+	switch spec.command {
+	case "remove":
+		pr.res = pr.sess.Remove(ctx, spec.from)
+	case flows.FlowDeleteAccount:
+		pr.res = pr.sess.DeleteAccount(ctx, spec.from)
+	default:
+		pr.res = pr.sess.RunStep(ctx, spec.step)
+	}
+	pr.out = summarize(pr.sess, pr.state, pr.res, spec, opts)
+	if pr.report != nil {
+		pr.out.Report = pr.report.dir
+		if werr := pr.report.finish(pr.out); werr != nil {
+			a.IO.Errorf("miacct: write report: %v\n", werr)
+		}
+	} else if needsFailureReport(pr.res.Err) {
+		pr.out.Report = a.saveFailureReport(pr.sess, pr.res, pr.out)
+	}
+}
+
+// close puts back what the session changed, with a context of its own so
+// it also runs after Ctrl-C.
+func (pr *phoneRun) close(ctx context.Context, a *App) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := pr.sess.Close(rctx); err != nil {
+		a.IO.Errorf("miacct: %v\n", err)
+	}
 }
 
 func question(sess *flows.Session, st *flows.State, opts *FlowOptions, spec runSpec) string {
@@ -239,6 +349,9 @@ func summarize(sess *flows.Session, st *flows.State, res *flows.Result, spec run
 	if st != nil && st.Account != "" {
 		m := flows.MaskID(st.Account)
 		dev.Account = &m
+	} else if opts.Account != "" {
+		m := flows.MaskID(opts.Account)
+		dev.Account = &m
 	}
 	out := &runResult{
 		OK:          res.Err == nil,
@@ -255,7 +368,7 @@ func summarize(sess *flows.Session, st *flows.State, res *flows.Result, spec run
 		out.Steps = []flows.StepResult{}
 	}
 	if opts.DryRun {
-		out.Plan = sess.Plan(spec.from)
+		out.Plan = sess.Plan(spec.flow(), spec.from)
 	}
 	if res.Err != nil {
 		out.Error = res.Err.Error()
@@ -266,6 +379,9 @@ func summarize(sess *flows.Session, st *flows.State, res *flows.Result, spec run
 func resumeHint(spec runSpec, res *flows.Result, opts *FlowOptions) string {
 	if errors.Is(res.Err, flows.ErrNotReady) || errors.Is(res.Err, adb.ErrUnauthorized) {
 		return "Fix that, then run the same command again."
+	}
+	if errors.Is(res.Err, flows.ErrNeedsHand) {
+		return ""
 	}
 	if res.Resume == "" {
 		return ""
@@ -280,7 +396,13 @@ func resumeHint(spec runSpec, res *flows.Result, opts *FlowOptions) string {
 	if opts.NoReboot {
 		flags += " --no-reboot"
 	}
-	return fmt.Sprintf("Resume with: miacct remove --from %s%s", res.Resume, flags)
+	command := "remove"
+	if spec.command == flows.FlowDeleteAccount || isWebStep(res.Resume) {
+		command = "delete-account"
+	} else if spec.deleteAccount {
+		flags += " --delete-account"
+	}
+	return fmt.Sprintf("Resume with: miacct %s --from %s%s", command, res.Resume, flags)
 }
 
 func printSummary(app *App, out *runResult, res *flows.Result, spec runSpec) {
@@ -296,6 +418,9 @@ func printSummary(app *App, out *runResult, res *flows.Result, spec runSpec) {
 		}
 	case res.NothingToDo:
 		app.IO.Printf("Nothing to remove: no Xiaomi account is signed in on %s.\n", out.Device.Model)
+	case res.Err == nil && spec.deletes():
+		last := out.Steps[len(out.Steps)-1]
+		app.IO.Printf("Done: deleting Xiaomi Account %s was requested (%s). It cannot be undone; Xiaomi may take up to 15 days to complete it.\n", accountOf(out), last.Message)
 	case res.Err == nil && spec.command == "remove":
 		acct := "the Xiaomi account"
 		if out.Device.Account != nil {
@@ -309,6 +434,13 @@ func printSummary(app *App, out *runResult, res *flows.Result, spec runSpec) {
 			app.IO.Printf("%s: %s\n", s.Name, s.Message)
 		}
 	}
+}
+
+func accountOf(out *runResult) string {
+	if out.Device != nil && out.Device.Account != nil {
+		return *out.Device.Account
+	}
+	return "(unknown)"
 }
 
 // multiObserver fans step events out.

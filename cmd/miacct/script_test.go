@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/miacct/miacct/adb"
 )
 
 // demoPassword is the password of every built-in fixture's account.
@@ -57,6 +59,9 @@ func TestScripts(t *testing.T) {
 			"waitaddr":  cmdWaitAddr,
 			"nosecret":  cmdNoSecret,
 			"stdinfile": cmdStdinFile,
+			"globvar":   cmdGlobVar,
+			"samerun":   cmdSameRun,
+			"noprivate": cmdNoPrivate,
 		},
 	})
 }
@@ -91,10 +96,8 @@ func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	forms := secretForms(demoPassword)
 	check := func(name string, data []byte) {
-		for _, f := range forms {
-			if bytes.Contains(data, []byte(f)) {
-				ts.Fatalf("%s contains the password (as %q)", name, f)
-			}
+		if f := findSecret(data, forms); f != "" {
+			ts.Fatalf("%s contains the password (as %q)", name, f)
 		}
 	}
 	check("stdout", []byte(ts.ReadFile("stdout")))
@@ -119,18 +122,41 @@ func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // secretForms are the ways a password could leak: verbatim, its
-// distinctive parts, %s-encoded as `input text` gets it, and shell-quoted.
+// distinctive parts, %s-encoded as `input text` gets it, shell-quoted,
+// escaped for double quotes or URLs, and the exact arguments the phone's
+// `input text` receives (split where the text holds "%s").
 func secretForms(pw string) []string {
-	return []string{
+	forms := []string{
 		pw,
 		strings.ReplaceAll(pw, " ", "%s"),
 		`pa$$`,
+		`pa\$\$`,
+		`pa%24%24`,
 		`"dq"`,
+		`\"dq\"`,
 		`'q'`,
 		`'\''q'\''`,
 		`Mi%spa`,
 		`$(reboot)`,
+		`%24%28reboot%29`,
 	}
+	if cmds, err := adb.EncodeText(pw); err == nil {
+		for _, c := range cmds {
+			forms = append(forms, strings.TrimPrefix(c, "input text "))
+		}
+	}
+	return forms
+}
+
+// findSecret returns the first form of the password that data holds, ""
+// when it holds none.
+func findSecret(data []byte, forms []string) string {
+	for _, f := range forms {
+		if bytes.Contains(data, []byte(f)) {
+			return f
+		}
+	}
+	return ""
 }
 
 // stdinfile FILE TEXT: write TEXT and a newline to FILE (for stdin), so
@@ -142,4 +168,21 @@ func cmdStdinFile(ts *testscript.TestScript, neg bool, args []string) {
 	if err := os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Join(args[1:], " ")+"\n"), 0o600); err != nil {
 		ts.Fatalf("%v", err)
 	}
+}
+
+// globvar PATTERN VAR: set $VAR to the one path matching PATTERN (e.g.
+// the report directory a failure saved under $TMPDIR); fail unless
+// exactly one matches.
+func cmdGlobVar(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: globvar PATTERN VAR")
+	}
+	matches, err := filepath.Glob(ts.MkAbs(args[0]))
+	if err != nil {
+		ts.Fatalf("globvar: %v", err)
+	}
+	if len(matches) != 1 {
+		ts.Fatalf("globvar: %d paths match %s, want 1: %q", len(matches), args[0], matches)
+	}
+	ts.Setenv(args[1], matches[0])
 }

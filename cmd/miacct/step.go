@@ -40,6 +40,7 @@ Steps: ` + strings.Join(flows.StepNames(), ", "),
 		},
 	}
 	addFlowFlags(cmd, &opts.FlowOptions)
+	addDeleteFlags(cmd, &opts.FlowOptions)
 	return cmd
 }
 
@@ -64,12 +65,20 @@ func runSteps(opts *StepsOptions) error {
 	if opts.App.Global.JSON {
 		return writeJSON(opts.App.IO.Out, steps)
 	}
+	flow := ""
 	for _, s := range steps {
+		if s.Flow != flow {
+			if flow != "" {
+				opts.App.IO.Printf("\n")
+			}
+			flow = s.Flow
+			opts.App.IO.Printf("miacct %s:\n", flow)
+		}
 		seed := "  "
 		if s.Seed > 0 {
 			seed = fmt.Sprintf("%2d", s.Seed)
 		}
-		opts.App.IO.Printf("%s  %-16s %s\n", seed, s.Name, s.Summary)
+		opts.App.IO.Printf("%s  %-17s %s\n", seed, s.Name, s.Summary)
 	}
 	return nil
 }

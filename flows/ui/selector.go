@@ -31,8 +31,9 @@ type Selector struct {
 	Class string
 	// Package the node belongs to.
 	Package string
-	// Checked, Enabled, Password, Clickable, Scrollable constrain flags.
-	Checked, Enabled, Password, Clickable, Scrollable *bool
+	// Checked, Enabled, Password, Clickable, Scrollable, Focused
+	// constrain flags.
+	Checked, Enabled, Password, Clickable, Scrollable, Focused *bool
 	// Inside requires an ancestor matching this selector.
 	Inside *Selector
 	// After requires the node to come after (in document order, within
@@ -75,7 +76,7 @@ func (s Selector) Match(n *hierarchy.Node) bool {
 	}
 	if !flagMatches(s.Checked, n.Checked) || !flagMatches(s.Enabled, n.Enabled) ||
 		!flagMatches(s.Password, n.Password) || !flagMatches(s.Clickable, n.Clickable) ||
-		!flagMatches(s.Scrollable, n.Scrollable) {
+		!flagMatches(s.Scrollable, n.Scrollable) || !flagMatches(s.Focused, n.Focused) {
 		return false
 	}
 	if s.Inside != nil {
@@ -205,7 +206,7 @@ func (s Selector) String() string {
 	for _, f := range []struct {
 		name string
 		v    *bool
-	}{{"checked", s.Checked}, {"enabled", s.Enabled}, {"password", s.Password}, {"clickable", s.Clickable}, {"scrollable", s.Scrollable}} {
+	}{{"checked", s.Checked}, {"enabled", s.Enabled}, {"password", s.Password}, {"clickable", s.Clickable}, {"scrollable", s.Scrollable}, {"focused", s.Focused}} {
 		if f.v != nil {
 			parts = append(parts, f.name+"="+strconv.FormatBool(*f.v))
 		}

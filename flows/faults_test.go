@@ -1,0 +1,250 @@
+package flows_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/miacct/miacct/adb"
+	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/fixtures"
+	"github.com/miacct/miacct/flows"
+	"github.com/miacct/miacct/flows/ui"
+)
+
+// serveTarget serves a target and returns a device with the given call
+// timeout, through the real client.
+func serveTarget(t *testing.T, target fake.Target, timeout time.Duration) adb.Device {
+	t.Helper()
+	srv, err := fake.NewServer(target)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	dev, err := adb.NewClient(srv.Addr(), adb.ClientOptions{CallTimeout: timeout}).Device(context.Background(), "")
+	require.NoError(t, err)
+	return dev
+}
+
+func newFixturePhone(t *testing.T, name string, change func(*fixture.Fixture)) *fake.Phone {
+	t.Helper()
+	fx, err := fixture.Loader{Builtin: fixtures.FS()}.Load(name)
+	require.NoError(t, err)
+	if change != nil {
+		change(fx)
+	}
+	phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	require.NoError(t, err)
+	return phone
+}
+
+func hasXiaomiAccount(p *fake.Phone) bool {
+	return slices.ContainsFunc(p.Accounts(), func(a fixture.Account) bool { return a.Type == "com.xiaomi" })
+}
+
+// Each fault fixture ends in the state its description promises, and the
+// phone shows what was (not) done.
+func TestRemoveOnFaultFixtures(t *testing.T) {
+	untouched := func(t *testing.T, p *fake.Phone) {
+		t.Helper()
+		assert.True(t, hasXiaomiAccount(p), "account still on the phone")
+		assert.Empty(t, p.DataChoice())
+		assert.Zero(t, p.Reboots())
+		assert.Zero(t, p.Counters().AmStarts)
+		assert.Equal(t, "0", p.Setting("global", "stay_on_while_plugged_in"), "stay-awake untouched or restored")
+	}
+	done := func(t *testing.T, p *fake.Phone, res *flows.Result) {
+		t.Helper()
+		require.NoError(t, res.Err)
+		assert.False(t, hasXiaomiAccount(p), "account removed")
+		assert.Equal(t, "remove", p.DataChoice())
+		assert.Equal(t, 1, p.Reboots())
+		assert.Equal(t, "0", p.Setting("global", "stay_on_while_plugged_in"))
+	}
+	tests := []struct {
+		fixture string
+		check   func(t *testing.T, p *fake.Phone, res *flows.Result)
+	}{
+		{"miui14-en-locked", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+			require.ErrorIs(t, res.Err, flows.ErrNotReady)
+			assert.Contains(t, res.Err.Error(), "unlock it and keep the screen on")
+			assert.Empty(t, res.Resume, "fix and run the same command again")
+			assert.Zero(t, p.Counters().Inputs, "nothing sent to a locked phone")
+			untouched(t, p)
+		}},
+		{"miui14-en-asleep", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+			done(t, p, res)
+			assert.Contains(t, res.Steps[0].Message, "woke the screen")
+		}},
+		{"miui14-en-no-injection", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+			require.ErrorIs(t, res.Err, flows.ErrNotReady)
+			assert.Contains(t, res.Err.Error(), `"USB debugging (Security settings)", restart the phone`)
+			assert.Equal(t, 1, p.Counters().Inputs, "one refused wake-up key, then nothing")
+			untouched(t, p)
+		}},
+		{"miui14-en-no-account", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+			require.NoError(t, res.Err)
+			assert.True(t, res.NothingToDo)
+			assert.Contains(t, res.Steps[0].Message, "nothing to remove")
+			assert.Zero(t, p.Counters().Inputs)
+			assert.Zero(t, p.Counters().AmStarts)
+			assert.Zero(t, p.Reboots())
+		}},
+		{"miui14-en-flaky", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+			done(t, p, res)
+			assert.Greater(t, p.Counters().Dumps, res.Totals().Dumps-1, "every retried dump was counted")
+			assert.Greater(t, res.Totals().Dumps, 8, "the faulty dumps were retried")
+		}},
+		{"miui14-en-popup", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+			done(t, p, res)
+			assert.Contains(t, res.Steps[3].Message, "dismissed a system update prompt")
+		}},
+		{"miui14-en-unknown-screen", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+			require.ErrorIs(t, res.Err, ui.ErrUnexpectedScreen)
+			assert.Contains(t, res.Err.Error(), `the phone shows a screen titled "Security check" (com.xiaomi.account) with buttons "Cancel", "Verify" after tapping Sign out`)
+			var ue *ui.UnexpectedScreenError
+			require.ErrorAs(t, res.Err, &ue)
+			assert.NotNil(t, ue.Hierarchy, "the last hierarchy is kept for the report")
+			assert.Equal(t, "security-check", p.Screen(), "nothing was tapped on the unknown screen")
+			assert.True(t, hasXiaomiAccount(p))
+			assert.Empty(t, p.DataChoice())
+			assert.Equal(t, "0", p.Setting("global", "stay_on_while_plugged_in"))
+		}},
+		{"miui14-en-disconnect", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+			done(t, p, res)
+			assert.Contains(t, res.Steps[3].Message, "the phone dropped off ADB; waited for it and carried on")
+			assert.Equal(t, demoPassword, p.TypedText(), "typed once")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			phone := newFixturePhone(t, tt.fixture, nil)
+			dev := serveTarget(t, phone, 10*time.Second)
+			s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
+			require.NoError(t, err)
+			res := s.Remove(context.Background(), "")
+			require.NoError(t, s.Close(context.Background()))
+			tt.check(t, phone, res)
+		})
+	}
+}
+
+func TestUnauthorizedFixture(t *testing.T) {
+	phone := newFixturePhone(t, "miui14-en-unauthorized", nil)
+	srv, err := fake.NewServer(phone)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	_, err = adb.NewClient(srv.Addr(), adb.ClientOptions{}).Device(context.Background(), "")
+	require.ErrorIs(t, err, adb.ErrUnauthorized)
+	assert.Contains(t, err.Error(), "RSA")
+	assert.Zero(t, phone.Counters().Shell+phone.Counters().Exec)
+}
+
+// A command that never returns ends at the call's deadline (the CLI's
+// --timeout) with a timeout, and the run names the step to resume from.
+func TestHangFixtureTimesOut(t *testing.T) {
+	phone := newFixturePhone(t, "miui14-en-hang", nil)
+	dev := serveTarget(t, phone, 300*time.Millisecond)
+	s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
+	require.NoError(t, err)
+	res := s.Remove(context.Background(), "")
+	require.ErrorIs(t, res.Err, adb.ErrTimeout)
+	assert.Equal(t, flows.StepOpenSettings, res.Resume)
+	require.NoError(t, s.Close(context.Background()), "the phone still answers other commands")
+	assert.Equal(t, "0", phone.Setting("global", "stay_on_while_plugged_in"))
+	assert.True(t, hasXiaomiAccount(phone))
+}
+
+// The phone drops off ADB while the password is confirmed, after it was
+// accepted: the step is not repeated, the run stops as a lost device
+// (exit 7) naming reboot, and resuming there finishes the job.
+func TestDisconnectAfterPasswordAccepted(t *testing.T) {
+	phone := newFixturePhone(t, "miui14-en", func(fx *fixture.Fixture) {
+		trs := fx.Screens["password-dialog"].Transitions
+		for i := range trs {
+			if trs[i].When == "password-correct" {
+				trs[i].Effects = append(trs[i].Effects, "disconnect")
+			}
+		}
+	})
+	dev := serveTarget(t, phone, 10*time.Second)
+	s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
+	require.NoError(t, err)
+	res := s.Remove(context.Background(), "")
+	require.NoError(t, s.Close(context.Background()), "restored once the phone was back")
+	require.ErrorIs(t, res.Err, adb.ErrDeviceLost)
+	assert.Contains(t, res.Err.Error(), "the password was accepted")
+	assert.Equal(t, flows.StepReboot, res.Resume)
+	assert.Equal(t, demoPassword, phone.TypedText(), "typed once, not repeated")
+	assert.Zero(t, phone.Reboots())
+
+	s2, err := flows.Open(context.Background(), dev, flows.Options{})
+	require.NoError(t, err)
+	res = s2.Remove(context.Background(), res.Resume)
+	require.NoError(t, res.Err)
+	assert.Equal(t, 1, phone.Reboots())
+	assert.False(t, hasXiaomiAccount(phone))
+}
+
+// dropTap is a phone whose connection drops once while the password is
+// confirmed, after the text was typed but before OK was tapped: the
+// phone keeps the typed text in the field.
+type dropTap struct {
+	*fake.Phone
+	dropped atomic.Bool
+}
+
+// confirmTap is the tap on OK chained after the typing.
+var confirmTap = regexp.MustCompile(` && input tap \d+ \d+`)
+
+func (d *dropTap) Open(ctx context.Context, service string) (fake.Service, error) {
+	typeOnly := confirmTap.ReplaceAllString(service, "")
+	if !strings.Contains(service, "input text ") || typeOnly == service || !d.dropped.CompareAndSwap(false, true) {
+		return d.Phone.Open(ctx, service)
+	}
+	svc, err := d.Phone.Open(ctx, typeOnly) // the typing reaches the phone, the tap does not
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, _ io.ReadWriter) error {
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		_ = svc(ctx, struct {
+			io.Reader
+			io.Writer
+		}{pr, io.Discard})
+		return errors.New("connection lost")
+	}, nil
+}
+
+// The phone drops off ADB between typing and OK: the run names
+// enter-password, and resuming deletes the text left in the field before
+// typing, so the password is right the second time.
+func TestDisconnectBeforeOKClearsTheField(t *testing.T) {
+	phone := &dropTap{Phone: newFixturePhone(t, "miui14-en", nil)}
+	dev := serveTarget(t, phone, 10*time.Second)
+	s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
+	require.NoError(t, err)
+	res := s.Remove(context.Background(), "")
+	require.True(t, phone.dropped.Load(), "the connection was dropped")
+	require.ErrorIs(t, res.Err, adb.ErrDeviceLost)
+	assert.Contains(t, res.Err.Error(), "the account is still signed in")
+	assert.Equal(t, flows.StepEnterPassword, res.Resume)
+	assert.Equal(t, "password-dialog", phone.Screen())
+	assert.Equal(t, demoPassword, phone.TypedText(), "typed, not confirmed")
+
+	s2, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
+	require.NoError(t, err)
+	res = s2.Remove(context.Background(), res.Resume)
+	require.NoError(t, res.Err)
+	assert.False(t, hasXiaomiAccount(phone.Phone))
+	assert.Equal(t, demoPassword+demoPassword, phone.TypedText())
+}
