@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/miacct/miacct/adb"
@@ -146,7 +147,13 @@ func (s *Session) openAccount(ctx context.Context) (string, error) {
 	default:
 		s.ui.Invalidate()
 	}
-	_, scr, err := s.await(ctx, StepOpenAccount, []string{ScreenAccount, ScreenAccountSignIn}, from, "after opening the account screen")
+	_, scr, err := s.ui.Await(ctx, []string{ScreenAccount, ScreenAccountSignIn}, ui.AwaitOptions{
+		// Settings, started by the step before, may still be drawing.
+		From:   []string{ScreenLauncher, ScreenSettings, ScreenSettingsSignOut, from},
+		Popup:  s.popups(StepOpenAccount),
+		Detail: "after opening the account screen",
+	})
+	err = s.explain(err)
 	if err != nil {
 		return "", err
 	}
@@ -324,6 +331,12 @@ func (s *Session) enterPassword(ctx context.Context) (string, error) {
 		}
 		return "", fmt.Errorf("type the password: %w", err)
 	}
+	// The account manager answers in one shell call what a dump would
+	// tell in seconds; dump only when the account is still there (to
+	// read a wrong-password message, or wait for a slow sign-out).
+	if id, err := XiaomiAccount(ctx, s.dev); err == nil && id == "" {
+		return "the phone accepted the password and signed out (the account manager no longer lists the account)", nil
+	}
 	h, scr, err = s.ui.Await(ctx,
 		[]string{ScreenSettingsSignOut, ScreenAccountSignIn, ScreenLauncher, ScreenSettings, ScreenWrongPassword},
 		ui.AwaitOptions{From: []string{ScreenPassword}, Popup: s.popups(StepEnterPassword), MaxDumps: 12, Detail: "after tapping OK"})
@@ -379,18 +392,21 @@ func (s *Session) reboot(ctx context.Context) (string, error) {
 // verify proves the account is gone: not in the account manager, and the
 // Settings row offers to sign in.
 func (s *Session) verify(ctx context.Context) (string, error) {
-	id, err := XiaomiAccount(ctx, s.dev)
+	res, err := s.dev.Shell(ctx, "dumpsys account; echo "+sectionMark+"; dumpsys power")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("read accounts: %w", err)
 	}
-	if id != "" {
+	accounts, power, _ := strings.Cut(res.String(), sectionMark)
+	if id := XiaomiAccountIn(accounts); id != "" {
 		return "", fmt.Errorf("%w: Xiaomi Account %s is still listed by the account manager", ErrStillSignedIn, MaskID(id))
 	}
 	if s.opts.DryRun {
 		return "no Xiaomi account in dumpsys account", nil
 	}
-	if err := s.ui.Input(ctx, adb.KeyEvent(adb.KeyWakeup)); err != nil {
-		return "", fmt.Errorf("wake the screen: %w", err)
+	if !awake(power) {
+		if err := s.ui.Input(ctx, adb.KeyEvent(adb.KeyWakeup)); err != nil {
+			return "", fmt.Errorf("wake the screen: %w", err)
+		}
 	}
 	if err := adb.StartActivity(ctx, s.dev, adb.Intent{Action: actionSettings}); err != nil {
 		return "", fmt.Errorf("start Settings: %w", err)

@@ -135,6 +135,16 @@ func (w *walker) event(e event) {
 		w.pending, w.same = nil, 0
 		w.cur, w.booted = -1, true
 	case evAccounts:
+		was := w.s.initialSignIn
+		if n := len(w.accounts); n > 0 {
+			was = w.accounts[n-1].signedIn
+		}
+		if was && !e.signedIn && hasChange(w.pending) {
+			// The account went away after these actions and no dump came
+			// between (the tool asked the account manager instead): the
+			// last of them signed out, on the screen it was tapped on.
+			w.resolve(w.cur, 0)
+		}
 		w.accounts = append(w.accounts, accountObs{after: len(w.out), signedIn: e.signedIn})
 	}
 }
