@@ -12,11 +12,15 @@ import (
 )
 
 // DoctorOptions are the options of `miacct doctor`.
-type DoctorOptions struct{ App *App }
+type DoctorOptions struct {
+	App      *App
+	All      bool // every phone of every --adb server
+	Parallel int
+}
 
 func newDoctorCmd(app *App) *cobra.Command {
 	opts := &DoctorOptions{App: app}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check the computer and the phone are ready for remove, and say how to fix what is not",
 		Long: `doctor runs the checks remove starts with and prints each as PASS, WARN or
@@ -35,10 +39,19 @@ Xiaomi phone, locked, input refused, no account), 7 when the phone stopped
 answering.`,
 		Example: `  miacct doctor
   miacct --fake miui14-en-locked doctor
-  miacct doctor --json`,
+  miacct doctor --json
+  miacct --adb hub1:5037 --adb hub2:5037 doctor --all`,
 		Args: requireNoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runDoctor(cmd.Context(), opts) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.All {
+				return runDoctorAll(cmd.Context(), opts)
+			}
+			return runDoctor(cmd.Context(), opts)
+		},
 	}
+	cmd.Flags().BoolVar(&opts.All, "all", false, "check every phone of every --adb server")
+	cmd.Flags().IntVar(&opts.Parallel, "parallel", DefaultParallel, "with --all: at most `N` phones at once")
+	return cmd
 }
 
 // doctorResult is the JSON doctor prints.
@@ -134,4 +147,74 @@ func printDoctor(app *App, d *flows.Diagnosis) {
 	default:
 		app.IO.Printf("Ready: miacct remove can run on %s.\n", d.Phone.Label())
 	}
+}
+
+// doctorPhone is one phone of `doctor --all`.
+type doctorPhone struct {
+	Name   string `json:"name"`
+	Server string `json:"server"`
+	doctorResult
+}
+
+// runDoctorAll diagnoses every phone of every server, a few at once, and
+// exits with the worst phone's code.
+func runDoctorAll(ctx context.Context, opts *DoctorOptions) error {
+	app := opts.App
+	if app.Global.Serial != "" {
+		return usagef("--all and -s cannot be used together")
+	}
+	if opts.Parallel <= 0 {
+		return usagef("--parallel must be at least 1")
+	}
+	phones, err := app.discover(ctx)
+	if err != nil {
+		return err
+	}
+	results := make([]doctorPhone, len(phones))
+	diags := make([]*flows.Diagnosis, len(phones))
+	index := map[*fleetPhone]int{}
+	for i, p := range phones {
+		index[p] = i
+	}
+	app.forEach(ctx, phones, opts.Parallel, func(p *fleetPhone) {
+		i := index[p]
+		d := flows.Diagnose(ctx, flows.DoctorTarget{
+			Server: func(context.Context) error { return nil }, // listed it
+			Device: func(ctx context.Context) (adb.Device, error) {
+				dev, err := p.client.Device(ctx, p.info.Serial)
+				if err != nil {
+					return nil, err
+				}
+				return app.wrapDevice(dev)
+			},
+		})
+		r := doctorPhone{Name: p.name, Server: p.info.Server, doctorResult: doctorResult{OK: d.OK(), Phone: d.Phone, Checks: d.Checks}}
+		if f := d.FirstFailure(); f != nil {
+			r.ExitCode = doctorExit(f)
+		}
+		results[i], diags[i] = r, d
+	})
+	worst, failing := ExitOK, 0
+	for _, r := range results {
+		if r.ExitCode != ExitOK {
+			worst = worse(worst, r.ExitCode)
+			failing++
+		}
+	}
+	if app.Global.JSON {
+		if err := writeJSON(app.IO.Out, map[string]any{"ok": worst == ExitOK, "exit_code": worst, "devices": results}); err != nil {
+			return err
+		}
+	} else {
+		for i, d := range diags {
+			app.IO.Printf("== %s\n", results[i].Name)
+			printDoctor(app, d)
+			app.IO.Printf("\n")
+		}
+		app.IO.Printf("%d phones: %d ready, %d not ready.\n", len(phones), len(phones)-failing, failing)
+	}
+	if worst != ExitOK {
+		return &reportedError{err: fmt.Errorf("%d of %d phones are not ready", failing, len(phones)), code: worst}
+	}
+	return nil
 }
