@@ -34,9 +34,41 @@ staticcheck:
 unit:
 	$(GO) test -race -count=1 $(PKGS)
 
+# fuzz runs every fuzz target for $(FUZZTIME), one after the other (go
+# test -fuzz takes one target of one package at a time). CI runs it
+# briefly; run longer with e.g. make fuzz FUZZTIME=5m. Failing inputs are
+# written to the package's testdata/fuzz and then replayed by go test.
+FUZZ_TARGETS := \
+	./adb/hierarchy:FuzzParse \
+	./flows/ui:FuzzSelector \
+	./adb:FuzzEncodeText \
+	./adb:FuzzTypeTextOnFakePhone \
+	./adb/fake:FuzzHostProtocol \
+	./adb/fake/fixture:FuzzLoad
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+# soak runs `remove` 500 times in a row against one fake ADB server and
+# checks goroutines and open files do not grow (plain go test runs 50).
+SOAK_RUNS ?= 500
+soak:
+	MIACCT_SOAK_RUNS=$(SOAK_RUNS) $(GO) test -race -count=1 -run '^TestSoak$$' -v ./cmd/miacct
+
+# bench prints the four groups of BENCHMARKS.md: host cost (Go
+# benchmarks), side by side with the adb CLI through a private real adb
+# server (needs adb), device time, and peak memory (needs GNU time).
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./flows/
+	$(GO) run ./bench/cmd/miacct-bench -bin $(BIN)
+
 # demo runs the main job against the built-in recorded fake phone.
 demo:
-	printf '%s\n' 'Mi pa$$$$ %s '"'"'q'"'"' "dq" \ & ; | $$(reboot)' | $(GO) run ./cmd/miacct --fake miui14-en remove --password-stdin --yes
+	@printf '%s\n' 'Mi pa$$$$ %s '"'"'q'"'"' "dq" \ & ; | $$(reboot)' | $(GO) run ./cmd/miacct --fake miui14-en remove --password-stdin --yes
 
 clean:
 	rm -rf bin
