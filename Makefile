@@ -35,8 +35,9 @@ unit:
 	$(GO) test -race -count=1 $(PKGS)
 
 # fuzz runs every fuzz target for $(FUZZTIME), one after the other (go
-# test -fuzz takes one target of one package at a time). CI runs it
-# briefly; run longer with e.g. make fuzz FUZZTIME=5m. Failing inputs are
+# test -fuzz takes one target of one package at a time): a duration (10s,
+# 5m) or a count of inputs (3000x, what CI runs). Run longer with e.g.
+# make fuzz FUZZTIME=5m. Failing inputs are
 # written to the package's testdata/fuzz and then replayed by go test.
 FUZZ_TARGETS := \
 	./adb/hierarchy:FuzzParse \
@@ -50,7 +51,7 @@ fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 50x $$pkg; \
 	done
 
 # soak runs `remove` 500 times in a row against one fake ADB server and
@@ -59,9 +60,10 @@ SOAK_RUNS ?= 500
 soak:
 	MIACCT_SOAK_RUNS=$(SOAK_RUNS) $(GO) test -race -count=1 -run '^TestSoak$$' -v ./cmd/miacct
 
-# bench prints the four groups of BENCHMARKS.md: host cost (Go
+# bench prints the five groups of BENCHMARKS.md: host cost (Go
 # benchmarks), side by side with the adb CLI through a private real adb
-# server (needs adb), device time, and peak memory (needs GNU time).
+# server (needs adb), device time, peak memory (needs GNU time), and
+# remove --all on 1, 8 and 32 phones.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./flows/
 	$(GO) run ./bench/cmd/miacct-bench -bin $(BIN)
