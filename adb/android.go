@@ -31,12 +31,12 @@ func Props(ctx context.Context, d Device) (map[string]string, error) {
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("read properties: %w: getprop exited with status %d", ErrFailed, res.ExitCode)
 	}
-	return parseProps(res.String()), nil
+	return ParseProps(res.String()), nil
 }
 
-// parseProps reads getprop's `[name]: [value]` lines. Values may be empty
+// ParseProps reads getprop's `[name]: [value]` lines. Values may be empty
 // or span lines; PTY devices end lines with \r\n.
-func parseProps(out string) map[string]string {
+func ParseProps(out string) map[string]string {
 	props := make(map[string]string)
 	lines := strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n")
 	for i := 0; i < len(lines); i++ {

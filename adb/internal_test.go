@@ -122,7 +122,7 @@ func TestParseProps(t *testing.T) {
 		"[ro.brackets]: [a]b]\n" +
 		"garbage line\n" +
 		"[ro.last]: [x]"
-	got := parseProps(out)
+	got := ParseProps(out)
 	want := map[string]string{
 		"ro.product.model":   "M2011K2G",
 		"ro.empty":           "",

@@ -177,3 +177,24 @@ func BenchmarkRemove(b *testing.B) {
 		}
 	}
 }
+
+// A phone that names no locale is read by its screens: the Chinese phone
+// without persist.sys.locale and ro.product.locale still signs out.
+func TestRemoveWithoutLocale(t *testing.T) {
+	fx, err := fixture.Loader{Builtin: fixtures.FS()}.Load("miui14-zh")
+	require.NoError(t, err)
+	delete(fx.Properties, "persist.sys.locale")
+	delete(fx.Properties, "ro.product.locale")
+	phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	require.NoError(t, err)
+	srv, err := fake.NewServer(phone)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	dev, err := adb.NewClient(srv.Addr(), adb.ClientOptions{}).Device(context.Background(), "")
+	require.NoError(t, err)
+	s := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword)})
+	assert.Empty(t, s.Texts().Lang, "no language known before the screens are read")
+	res := s.Remove(context.Background(), "")
+	require.NoError(t, res.Err)
+	assert.Equal(t, "remove", phone.DataChoice(), "found 删除 among every language's Remove")
+}

@@ -110,7 +110,12 @@ func Open(ctx context.Context, dev adb.Device, opts Options) (*Session, error) {
 	if lang == "" {
 		lang = phone.Locale
 	}
-	s.texts, _ = TextsFor(lang)
+	var known bool
+	if s.texts, known = TextsFor(lang); !known {
+		// No locale, or one without a table: recognise the screens by
+		// the texts of every language the table has.
+		s.texts = AllTexts()
+	}
 	s.ui = ui.NewEngine(counted, screens(s.texts))
 	return s, nil
 }

@@ -306,3 +306,17 @@ func withFallback(t, en Texts) Texts {
 	t.JustOnce = add(t.JustOnce, en.JustOnce)
 	return t
 }
+
+// AllTexts merges every language's candidates (English first): for a phone
+// whose locale is unknown, the screens themselves tell the language.
+func AllTexts() Texts {
+	table := languages()
+	all := table["en"]
+	all.Lang, all.Name = "", "any (from the screens)"
+	for _, code := range Languages() {
+		if code != "en" {
+			all = withFallback(all, table[code])
+		}
+	}
+	return all
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"runtime"
 	"runtime/debug"
@@ -144,11 +145,7 @@ func (d *Daemon) Target() Target { return d.target }
 func (d *Daemon) Requests() map[string]int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make(map[string]int, len(d.requests))
-	for k, v := range d.requests {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(d.requests)
 }
 
 // Close stops listening, drops every connection, and waits until all the

@@ -297,7 +297,7 @@ func (r *Recorder) learn(ctx context.Context) {
 	r.learned = true
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p := parseProps(string(props.Output))
+	p := adb.ParseProps(string(props.Output))
 	r.san.learnProps(p)
 	a := parseAccounts(string(accts.Output))
 	r.san.learnAccounts(a)
@@ -499,7 +499,7 @@ func (r *Recorder) recordCommand(c call, p parsedCmd) {
 	// Learn the identifying values of these outputs before sanitising them.
 	var props map[string]string
 	if strings.TrimSpace(c.cmd) == "getprop" && c.err == nil {
-		props = parseProps(raw)
+		props = adb.ParseProps(raw)
 		r.san.learnProps(props)
 	}
 	var accts []account

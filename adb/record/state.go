@@ -492,28 +492,6 @@ func extractDump(out []byte) ([]byte, string) {
 	return out[start : end+len(closing)], ""
 }
 
-// parseProps reads getprop's `[name]: [value]` lines.
-func parseProps(out string) map[string]string {
-	props := map[string]string{}
-	lines := strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n")
-	for i := 0; i < len(lines); i++ {
-		rest, ok := strings.CutPrefix(lines[i], "[")
-		if !ok {
-			continue
-		}
-		name, value, ok := strings.Cut(rest, "]: [")
-		if !ok {
-			continue
-		}
-		for !strings.HasSuffix(value, "]") && i+1 < len(lines) {
-			i++
-			value += "\n" + lines[i]
-		}
-		props[name] = strings.TrimSuffix(value, "]")
-	}
-	return props
-}
-
 const xiaomiType = "com.xiaomi"
 
 type account struct{ Name, Type string }

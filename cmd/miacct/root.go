@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"strings"
@@ -197,5 +196,3 @@ func requireNoArgs(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
-
-var _ = fmt.Sprintf

@@ -60,6 +60,9 @@ func TestFindSecretDetectsLeaks(t *testing.T) {
 // every file of --report, --record and the failure reports saved in the
 // temporary directory, and the log of a served fake phone and its server.
 // (`fake serve`'s own stderr is searched by testdata/script/secrets.txtar.)
+// siteCode is the verification code the built-in fixtures' site mails.
+const siteCode = "482916"
+
 func TestNoSecretAnywhere(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // failure reports without --report land here
@@ -129,6 +132,17 @@ func TestNoSecretAnywhere(t *testing.T) {
 		t.Errorf("the steps never typed the password: the scan below proves nothing about typing")
 	}
 
+	// delete-account types the password into the site and the mailed
+	// verification code: neither may show anywhere either.
+	codeIn := pwIn + siteCode + "\n"
+	mustExit(do(codeIn, env, "--fake", "miui14-en", "-v", "delete-account", "--password-stdin", "--code-stdin", "--yes", "--report", filepath.Join(out, "delete")), 0)
+	mustExit(do(codeIn, env, "--fake", "miui14-en", "--json", "remove", "--delete-account", "--password-stdin", "--code-stdin", "--yes"), 0)
+	mustExit(do(pwIn+"111111\n", env, "--fake", "miui14-en", "delete-account", "--password-stdin", "--code-stdin", "--yes"), ExitWrongPass)
+	mustExit(do(codeIn, env, "--fake", "miui14-en-captcha", "delete-account", "--password-stdin", "--code-stdin", "--yes"), ExitScreen)
+	if recorded {
+		mustExit(do(codeIn, env, "--fake", "miui14-en", "--record", filepath.Join(out, "record-delete"), "delete-account", "--password-stdin", "--code-stdin", "--yes"), 0)
+	}
+
 	// Every fault fixture.
 	list, err := fixtureLoader().List()
 	if err != nil {
@@ -149,8 +163,8 @@ func TestNoSecretAnywhere(t *testing.T) {
 		t.Errorf("%d fault fixtures found, want 10", faults)
 	}
 
-	// The search.
-	forms := secretForms(demoPassword)
+	// The search: the password in every form, and the code.
+	forms := append(secretForms(demoPassword), siteCode)
 	for _, r := range runs {
 		for stream, data := range map[string]string{"stdout": r.stdout, "stderr": r.stderr} {
 			if f := findSecret([]byte(data), forms); f != "" {
