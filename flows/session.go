@@ -77,9 +77,10 @@ type Session struct {
 	// alone: a single step runs (miacct step NAME).
 	alone       bool
 	nothingToDo bool
-	// opened is when Open ran: preflight's time and calls count from
-	// there, so reading the phone before the confirmation is included.
-	opened time.Time
+	// readTime is the time spent reading the phone before the steps
+	// (Open, Inspect): preflight's time and calls include it, but not
+	// the time a person took to confirm.
+	readTime time.Duration
 	// browser is the package of the browser the web steps use.
 	browser string
 	stayOn  struct {
@@ -100,7 +101,9 @@ func Open(ctx context.Context, dev adb.Device, opts Options) (*Session, error) {
 		}
 	}
 	counted := adb.Counted(stopGate{Device: dev, stop: opts.Stop})
-	s := &Session{dev: counted, raw: dev, opts: opts, opened: time.Now()}
+	s := &Session{dev: counted, raw: dev, opts: opts}
+	start := time.Now()
+	defer func() { s.readTime += time.Since(start) }()
 	phone, props, err := IdentifyPhone(ctx, counted)
 	if err != nil {
 		return nil, err
@@ -142,6 +145,8 @@ const sectionMark = ":miacct-section:"
 // account, screen power and lock state, the stay-awake setting. One round
 // trip.
 func (s *Session) Inspect(ctx context.Context) (*State, error) {
+	start := time.Now()
+	defer func() { s.readTime += time.Since(start) }()
 	res, err := s.dev.Shell(ctx, "dumpsys account; echo "+sectionMark+"; dumpsys power; echo "+sectionMark+
 		"; dumpsys window; echo "+sectionMark+"; settings get global stay_on_while_plugged_in")
 	if err != nil {

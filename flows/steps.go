@@ -317,7 +317,7 @@ func (s *Session) runStep(ctx context.Context, d stepDef) StepResult {
 	start := time.Now()
 	before := s.dev.Counts()
 	if d.Name == StepPreflight {
-		start, before = s.opened, adb.Counts{}
+		start, before = start.Add(-s.readTime), adb.Counts{}
 	}
 	s.notes = nil
 	msg, err := d.run(s, ctx)
