@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/miacct/miacct/adb/androidcmd"
 	"github.com/miacct/miacct/adb/fake/fixture"
 )
 
@@ -207,64 +208,6 @@ func (p *Phone) dumpLocked(sleep *time.Duration) (xml []byte, failure string) {
 	return xml, ""
 }
 
-// intent is what `am start` was asked to start.
-type intent struct {
-	action, data, mimeType, pkg, component, flags string
-	categories                                    []string
-	extras                                        bool
-}
-
-// String prints the intent as Intent.toShortString does.
-func (in intent) String() string {
-	var parts []string
-	if in.action != "" {
-		parts = append(parts, "act="+in.action)
-	}
-	if len(in.categories) > 0 {
-		parts = append(parts, "cat=["+strings.Join(in.categories, ",")+"]")
-	}
-	if in.data != "" {
-		parts = append(parts, "dat="+safeURI(in.data))
-	}
-	if in.mimeType != "" {
-		parts = append(parts, "typ="+in.mimeType)
-	}
-	if in.flags != "" {
-		parts = append(parts, "flg="+in.flags)
-	}
-	if in.pkg != "" {
-		parts = append(parts, "pkg="+in.pkg)
-	}
-	if in.component != "" {
-		parts = append(parts, "cmp="+shortComponent(in.component))
-	}
-	if in.extras {
-		parts = append(parts, "(has extras)")
-	}
-	return "Intent { " + strings.Join(parts, " ") + " }"
-}
-
-// safeURI is Uri.toSafeString, which Intent.toString uses: web URIs
-// show only their host, so `am start` never prints a URL's path or query.
-func safeURI(uri string) string {
-	scheme, rest, ok := strings.Cut(uri, ":")
-	if !ok {
-		return uri
-	}
-	switch strings.ToLower(scheme) {
-	case "http", "https", "ftp", "rtsp":
-		host := strings.TrimPrefix(rest, "//")
-		if i := strings.IndexAny(host, "/?#"); i >= 0 {
-			host = host[:i]
-		}
-		if i := strings.LastIndex(host, "@"); i >= 0 {
-			host = host[i+1:]
-		}
-		return scheme + "://" + host + "/..."
-	}
-	return uri
-}
-
 // sameURI reports whether two data URIs name the same thing, as far as
 // the fake cares: equal, or a hierarchical URI without a path and the
 // same with "/" (https://host and https://host/).
@@ -277,89 +220,6 @@ func sameURI(a, b string) bool {
 		return uri + "/"
 	}
 	return a == b || withRoot(a) == withRoot(b)
-}
-
-// targetPackage is the package an intent is limited to: its package,
-// else its component's.
-func (in intent) targetPackage() string {
-	if in.pkg != "" {
-		return in.pkg
-	}
-	pkg, _, _ := strings.Cut(in.component, "/")
-	return pkg
-}
-
-// Android's `am start` values for an intent built from a positional argument.
-const (
-	actionMain       = "android.intent.action.MAIN"
-	actionView       = "android.intent.action.VIEW"
-	categoryLauncher = "android.intent.category.LAUNCHER"
-)
-
-// addPositional applies am's one positional argument the way
-// Intent.parseCommandArgs does: it builds a base intent (a URI when the
-// argument holds ':', a component when it holds '/', else a package) and
-// fills in what the options left empty; a component given this way
-// replaces -n. A launcher category is added only when no action was given.
-func (in *intent) addPositional(arg string) {
-	baseAction := actionMain
-	switch {
-	case strings.Contains(arg, ":"):
-		baseAction = actionView
-		if in.data == "" && in.mimeType == "" {
-			in.data = arg
-		}
-	case strings.Contains(arg, "/"):
-		in.component = arg
-	default:
-		if in.pkg == "" {
-			in.pkg = arg
-		}
-	}
-	if in.action == "" {
-		if baseAction == actionMain && len(in.categories) == 0 {
-			in.categories = []string{categoryLauncher}
-		}
-		in.action = baseAction
-	}
-}
-
-// fullComponent expands pkg/.Cls to pkg/pkg.Cls.
-func fullComponent(comp string) string {
-	pkg, cls, ok := strings.Cut(comp, "/")
-	if !ok {
-		return comp
-	}
-	if strings.HasPrefix(cls, ".") {
-		cls = pkg + cls
-	}
-	return pkg + "/" + cls
-}
-
-// shortComponent is ComponentName.flattenToShortString: pkg/.Cls when
-// the class lies in the package.
-func shortComponent(comp string) string {
-	pkg, cls, ok := strings.Cut(fullComponent(comp), "/")
-	if !ok {
-		return comp
-	}
-	if strings.HasPrefix(cls, pkg+".") {
-		cls = cls[len(pkg):]
-	}
-	return pkg + "/" + cls
-}
-
-// amOptionArgs is how many arguments each `am start` option takes.
-var amOptionArgs = map[string]int{
-	"-W": 0, "-S": 0, "-D": 0, "-N": 0, "--activity-clear-top": 0, "--activity-new-task": 0,
-	"--activity-single-top": 0, "--activity-clear-task": 0, "--activity-no-history": 0,
-	"--activity-reorder-to-front": 0, "--activity-multiple-task": 0, "--activity-exclude-from-recents": 0,
-	"--grant-read-uri-permission": 0, "--grant-write-uri-permission": 0, "--receiver-foreground": 0,
-	"--track-allocation": 0, "--include-stopped-packages": 0, "--exclude-stopped-packages": 0,
-	"-a": 1, "-d": 1, "-t": 1, "-c": 1, "-n": 1, "-p": 1, "-f": 1, "-R": 1, "-P": 1, "--user": 1,
-	"--display": 1, "--windowingMode": 1, "--activityType": 1, "--start-profiler": 1, "--sampling": 1,
-	"--esn": 1, "--es": 2, "--ez": 2, "--ei": 2, "--el": 2, "--ef": 2, "--eu": 2, "--ecn": 2,
-	"--eia": 2, "--ela": 2, "--efa": 2, "--esa": 2,
 }
 
 // am start|start-activity|force-stop ...
@@ -380,59 +240,13 @@ func (c *call) am() int {
 }
 
 func (c *call) amStart(args []string) int {
-	var in intent
-	wait, stop := false, false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		n, known := amOptionArgs[a]
-		if !known {
-			if strings.HasPrefix(a, "-") {
-				c.errorf("Error: Unknown option: %s\n", a)
-				return 1
-			}
-			// Options end at the first other argument; am reads that one
-			// and ignores any after it.
-			in.addPositional(a)
-			break
-		}
-		if i+n >= len(args) {
-			c.errorf("Error: No argument for option %s\n", a)
-			return 1
-		}
-		val := ""
-		if n > 0 {
-			val = args[i+1]
-		}
-		switch a {
-		case "-W":
-			wait = true
-		case "-S":
-			stop = true
-		case "-a":
-			in.action = val
-		case "-d":
-			in.data = val
-		case "-t":
-			in.mimeType = val
-		case "-c":
-			in.categories = append(in.categories, val)
-		case "-n":
-			in.component = val
-		case "-p":
-			in.pkg = val
-		case "-f":
-			in.flags = val
-		default:
-			if strings.HasPrefix(a, "--e") {
-				in.extras = true
-			}
-		}
-		i += n
-	}
-	if in.component != "" && !strings.Contains(in.component, "/") {
-		c.errorf("Error: Bad component name: %s\n", in.component)
+	st, err := androidcmd.ParseAmStart(args)
+	if err != nil {
+		msg := err.Error() // am prints "Error: Unknown option: -x"
+		c.errorf("Error: %s%s\n", strings.ToUpper(msg[:1]), msg[1:])
 		return 1
 	}
+	in, wait, stop := st.Intent, st.Wait, st.Stop
 	p := c.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -443,8 +257,8 @@ func (c *call) amStart(args []string) int {
 	if !ok {
 		p.logf("am start: unresolved intent")
 		resolved := in
-		if resolved.flags == "" {
-			resolved.flags = "0x10000000"
+		if resolved.Flags == "" {
+			resolved.Flags = "0x10000000"
 		}
 		c.errorf("Error: Activity not started, unable to resolve %s\n", resolved)
 		return 1
@@ -461,7 +275,7 @@ func (c *call) amStart(args []string) int {
 	if wait {
 		comp := p.activityLocked(act.Screen)
 		ms := (p.cfg.latency.AmStart + p.cfg.latency.Transition).Milliseconds()
-		c.printf("Status: ok\nLaunchState: COLD\nActivity: %s\nTotalTime: %d\nWaitTime: %d\nComplete\n", fullComponent(comp), ms, ms)
+		c.printf("Status: ok\nLaunchState: COLD\nActivity: %s\nTotalTime: %d\nWaitTime: %d\nComplete\n", androidcmd.FullComponent(comp), ms, ms)
 	}
 	return 0
 }
@@ -471,21 +285,21 @@ func (c *call) amStart(args []string) int {
 // a Package takes only intents limited to that package (by -p, am's
 // positional package or the component); one without takes any, so the
 // first matching entry decides.
-func (p *Phone) resolveLocked(in intent) (fixture.Activity, bool) {
+func (p *Phone) resolveLocked(in androidcmd.Intent) (fixture.Activity, bool) {
 	for _, a := range p.fx.Activities {
-		if a.Component != "" && fullComponent(a.Component) != fullComponent(in.component) {
+		if a.Component != "" && androidcmd.FullComponent(a.Component) != androidcmd.FullComponent(in.Component) {
 			continue
 		}
-		if a.Component != "" && in.pkg != "" && !strings.HasPrefix(a.Component, in.pkg+"/") {
+		if a.Component != "" && in.Package != "" && !strings.HasPrefix(a.Component, in.Package+"/") {
 			continue
 		}
-		if a.Package != "" && a.Package != in.targetPackage() {
+		if a.Package != "" && a.Package != in.TargetPackage() {
 			continue
 		}
-		if a.Action != "" && a.Action != in.action {
+		if a.Action != "" && a.Action != in.Action {
 			continue
 		}
-		if a.Data != "" && !sameURI(a.Data, in.data) {
+		if a.Data != "" && !sameURI(a.Data, in.Data) {
 			continue
 		}
 		if !p.holdsLocked(a.When, p.ui.screen) {
@@ -557,7 +371,7 @@ func (c *call) dumpsysAccount() {
 
 func (c *call) dumpsysWindow() {
 	p := c.p
-	comp := fullComponent(p.activityLocked(p.ui.screen))
+	comp := androidcmd.FullComponent(p.activityLocked(p.ui.screen))
 	focus := comp
 	if p.locked {
 		focus = "NotificationShade"
@@ -575,7 +389,7 @@ func (c *call) dumpsysWindow() {
 	c.printf("  Display: mDisplayId=0 rootTasks=1\n")
 	c.printf("    init=%dx%d %ddpi cur=%dx%d app=%dx%d\n", p.cfg.width, p.cfg.height, p.cfg.density, p.cfg.width, p.cfg.height, p.cfg.width, p.cfg.height)
 	c.printf("\n  mCurrentFocus=Window{%s u0 %s}\n", objectID(focus), focus)
-	c.printf("  mFocusedApp=ActivityRecord{%s u0 %s t12}\n", objectID(comp+"#record"), shortComponent(comp))
+	c.printf("  mFocusedApp=ActivityRecord{%s u0 %s t12}\n", objectID(comp+"#record"), androidcmd.ShortComponent(comp))
 }
 
 func (c *call) dumpsysPower() {
@@ -610,8 +424,8 @@ func (c *call) dumpsysBattery() {
 
 func (c *call) dumpsysActivity() {
 	p := c.p
-	comp := shortComponent(p.activityLocked(p.ui.screen))
-	record := fmt.Sprintf("ActivityRecord{%s u0 %s t12}", objectID(fullComponent(comp)+"#record"), comp)
+	comp := androidcmd.ShortComponent(p.activityLocked(p.ui.screen))
+	record := fmt.Sprintf("ActivityRecord{%s u0 %s t12}", objectID(androidcmd.FullComponent(comp)+"#record"), comp)
 	pkg, _, _ := strings.Cut(comp, "/")
 	c.printf("ACTIVITY MANAGER ACTIVITIES (dumpsys activity activities)\n")
 	c.printf("Display #0 (activities from top to bottom):\n")

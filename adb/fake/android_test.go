@@ -148,27 +148,6 @@ func TestAmStart(t *testing.T) {
 	}
 }
 
-func TestSendTextRule(t *testing.T) {
-	cases := map[string]string{
-		"abc":      "abc",
-		"a%sb":     "a b",
-		"%s%s":     "  ",
-		"%%s":      "% ",
-		"100%":     "100%",
-		"%S":       "%S",
-		"%%%s":     "%% ",
-		"x%ss":     "x s",
-		"%":        "%",
-		"50%%":     "50%%",
-		"a%s%%sb%": "a % b%",
-	}
-	for in, want := range cases {
-		if got := sendText(in); got != want {
-			t.Errorf("sendText(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestInputText(t *testing.T) {
 	p := newTestPhone(t)
 	sh(t, p, "am start -a android.settings.SEARCH")
@@ -257,11 +236,6 @@ func TestKeyEvents(t *testing.T) {
 	sh(t, p, "input keyevent 0 224 KEYCODE_NOPE")
 	if len(p.Unrecorded()) != 1 {
 		t.Errorf("UNKNOWN or WAKEUP keys were unrecorded: %q", p.Unrecorded())
-	}
-	for code, want := range map[string]int{"4": 4, "KEYCODE_BACK": 4, "back": 4, "ENTER": 66, "KEYCODE_WAKEUP": 224, "nope": 0} {
-		if got := parseKey(code); got != want {
-			t.Errorf("parseKey(%q) = %d, want %d", code, got, want)
-		}
 	}
 }
 

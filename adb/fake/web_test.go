@@ -144,21 +144,6 @@ func TestSameURI(t *testing.T) {
 	}
 }
 
-func TestSafeURI(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://account.xiaomi.com/pass/del?x=1": "https://account.xiaomi.com/...",
-		"https://account.xiaomi.com":              "https://account.xiaomi.com/...",
-		"HTTP://user:pw@host:8080/p#f":            "HTTP://host:8080/...",
-		"tel:123":                                 "tel:123",
-		"content://media/x":                       "content://media/x",
-		"no-scheme":                               "no-scheme",
-	} {
-		if got := safeURI(in); got != want {
-			t.Errorf("safeURI(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // The web path: sign in, wrong and right code, the account deleted; the
 // browser session survives a reboot.
 func TestWebConditionsAndEffects(t *testing.T) {

@@ -1,13 +1,13 @@
 package record
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/miacct/miacct/adb/androidcmd"
 	"github.com/miacct/miacct/adb/fake/fixture"
 )
 
@@ -115,57 +115,6 @@ func literal(w *syntax.Word) (string, bool) {
 	return s, true
 }
 
-// inputSources are the optional source words before an input command.
-var inputSources = []string{"keyboard", "mouse", "joystick", "touchnavigation", "touchpad", "trackball",
-	"stylus", "dpad", "gesture", "touchscreen", "gamepad", "rotaryencoder"}
-
-// inputVerb splits an `input` invocation into its command and arguments.
-func inputVerb(args []string) (string, []string) {
-	args = args[1:]
-	if len(args) > 0 && slices.Contains(inputSources, args[0]) {
-		args = args[1:]
-	}
-	if len(args) > 1 && args[0] == "-d" {
-		args = args[2:]
-	}
-	if len(args) == 0 {
-		return "", nil
-	}
-	return args[0], args[1:]
-}
-
-// sendText applies `input text`'s rule: "%s" becomes a space.
-func sendText(text string) string {
-	var b strings.Builder
-	for i := 0; i < len(text); i++ {
-		if text[i] == '%' && i+1 < len(text) && text[i+1] == 's' {
-			b.WriteByte(' ')
-			i++
-			continue
-		}
-		b.WriteByte(text[i])
-	}
-	return b.String()
-}
-
-// keyCodes are the key names miacct and people use.
-var keyCodes = map[string]int{
-	"HOME": 3, "BACK": 4, "POWER": 26, "SPACE": 62, "ENTER": 66, "DEL": 67, "MENU": 82,
-	"TAB": 61, "ESCAPE": 111, "APP_SWITCH": 187, "SLEEP": 223, "WAKEUP": 224,
-	"DPAD_UP": 19, "DPAD_DOWN": 20, "DPAD_LEFT": 21, "DPAD_RIGHT": 22, "DPAD_CENTER": 23,
-}
-
-// parseKey reads a key as `input keyevent` does; -1 when unknown.
-func parseKey(s string) int {
-	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
-		return n
-	}
-	if c, ok := keyCodes[strings.TrimPrefix(strings.ToUpper(s), "KEYCODE_")]; ok {
-		return c
-	}
-	return -1
-}
-
 // keyName is how a fixture names a key: BACK, HOME, ENTER, POWER,
 // WAKEUP, MENU, else the code.
 func keyName(code int) string {
@@ -195,62 +144,23 @@ func charKey(code int) bool {
 	return code >= 7 && code <= 18 || code >= 29 && code <= 56 || code == 62 || code >= 68 && code <= 77 || code == 81
 }
 
-// amArgs counts the arguments of am start's options.
-var amArgs = map[string]int{
-	"-a": 1, "-d": 1, "-t": 1, "-c": 1, "-n": 1, "-p": 1, "-f": 1, "-e": 2, "--es": 2, "--esn": 1, "--ez": 2,
-	"--ei": 2, "--el": 2, "--ef": 2, "--eu": 2, "--ecn": 2, "--eia": 2, "--ela": 2, "--efa": 2, "--esa": 2,
-	"--user": 1, "--display": 1, "--windowingMode": 1, "--activityType": 1, "--start-profiler": 1, "--sampling": 1,
-	"-P": 1, "-R": 1,
-}
-
-// intentOf reads the target of `am start ARGS` as am does: -a, -n, -d,
-// -p, and the first argument that is not an option, which is a URI (it
-// holds ':'), a component ('/') or a package, and brings the action am
-// gives such an intent when -a set none.
+// intentOf reads the target of `am start ARGS` (args from "am") as am
+// does; an empty activity when am would refuse the command line.
 func intentOf(args []string) fixture.Activity {
-	var a fixture.Activity
-	for i := 2; i < len(args); i++ {
-		arg := args[i]
-		n, known := amArgs[arg]
-		switch {
-		case !known && strings.HasPrefix(arg, "-"):
-			continue // a flag without argument (-W, -S, --activity-...)
-		case !known:
-			positional(&a, arg)
-			return a
-		case i+n >= len(args):
-			return a
-		}
-		switch arg {
-		case "-a":
-			a.Action = args[i+1]
-		case "-n":
-			a.Component = args[i+1]
-		case "-d":
-			a.Data = args[i+1]
-		case "-p":
-			a.Package = args[i+1]
-		}
-		i += n
+	if len(args) < 2 {
+		return fixture.Activity{}
 	}
-	return a
+	st, err := androidcmd.ParseAmStart(args[2:])
+	if err != nil {
+		return fixture.Activity{}
+	}
+	return fixture.Activity{Action: st.Action, Component: st.Component, Data: st.Data, Package: st.Package}
 }
 
-// positional applies am's positional argument to a.
-func positional(a *fixture.Activity, arg string) {
-	action := "android.intent.action.MAIN"
-	switch {
-	case strings.Contains(arg, ":"):
-		action = "android.intent.action.VIEW"
-		if a.Data == "" {
-			a.Data = arg
-		}
-	case strings.Contains(arg, "/"):
-		a.Component = arg
-	case a.Package == "":
-		a.Package = arg
+// parseKey reads a key as `input keyevent` does; -1 when unknown.
+func parseKey(s string) int {
+	if code, ok := androidcmd.KeyCode(s); ok {
+		return code
 	}
-	if a.Action == "" {
-		a.Action = action
-	}
+	return -1
 }

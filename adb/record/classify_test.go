@@ -59,7 +59,6 @@ func TestKeysAndText(t *testing.T) {
 	assert.Equal(t, "61", keyName(61))
 	assert.True(t, charKey(29), "A types a letter")
 	assert.False(t, charKey(4))
-	assert.Equal(t, "a b%", sendText("a%sb%"))
 }
 
 // rows is a list of two clickable rows whose identity is their text.

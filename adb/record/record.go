@@ -35,6 +35,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/miacct/miacct/adb/androidcmd"
 	"io"
 	"io/fs"
 	"os"
@@ -414,7 +415,10 @@ func (r *Recorder) recordInput(c call, p parsedCmd) {
 		}
 	}()
 	for _, args := range p.calls {
-		verb, rest := inputVerb(args)
+		verb, rest, err := androidcmd.SplitInput(args[1:])
+		if err != nil {
+			continue
+		}
 		switch verb {
 		case "tap":
 			x, y, ok := ints2(rest)
@@ -449,7 +453,7 @@ func (r *Recorder) recordInput(c call, p parsedCmd) {
 			if len(rest) == 0 {
 				continue
 			}
-			text := sendText(rest[0])
+			text := androidcmd.InputText(rest[0])
 			password := r.state.passwordScreen()
 			if password {
 				typed = append(typed, text)

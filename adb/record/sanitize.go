@@ -3,6 +3,7 @@ package record
 import (
 	"cmp"
 	"fmt"
+	"github.com/miacct/miacct/adb/androidcmd"
 	"regexp"
 	"slices"
 	"strings"
@@ -101,7 +102,7 @@ func (s *sanitizer) add(secret, marker, kind string) {
 		for _, c := range cmds {
 			arg := unquoteWord(strings.TrimPrefix(c, "input text "))
 			s.addForms(arg, marker, minPiece)
-			s.addForms(sendText(arg), marker, minPiece)
+			s.addForms(androidcmd.InputText(arg), marker, minPiece)
 		}
 	}
 }
