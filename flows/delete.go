@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -236,7 +237,7 @@ func (s *Session) approve(ctx context.Context) (string, error) {
 		return "already ticked", nil
 	case ScreenWebDelete:
 	default:
-		return "", s.needsWebPage(StepApprove, ScreenWebDelete, scr, h, StepOpenDeletePage)
+		return "", s.precondition(StepApprove, ScreenWebDelete, scr, h, StepOpenDeletePage)
 	}
 	box := ui.FirstOf(h, ui.Selector{Class: "CheckBox", Checked: ui.Flag(false)}, ui.Selector{Text: s.texts.WebApprove})
 	if box == nil {
@@ -262,7 +263,7 @@ func (s *Session) pressDelete(ctx context.Context) (string, error) {
 		return "already done: the site asks for the verification code", nil
 	case ScreenWebDeleteApproved:
 	default:
-		return "", s.needsWebPage(StepDelete, ScreenWebDeleteApproved, scr, h, StepApprove)
+		return "", s.precondition(StepDelete, ScreenWebDeleteApproved, scr, h, StepApprove)
 	}
 	// The page title often says the same words: take the button.
 	btn := ui.Selector{Text: s.texts.WebDeleteButton, Enabled: ui.Flag(true), Clickable: ui.Flag(true)}.Find(h)
@@ -291,7 +292,7 @@ func (s *Session) verifyCode(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("%w: the site shows the wrong-code message of an earlier attempt; nothing was typed", ErrWrongCode)
 	case ScreenWebCode:
 	default:
-		return "", s.needsWebPage(StepVerifyCode, ScreenWebCode, scr, h, StepDelete)
+		return "", s.precondition(StepVerifyCode, ScreenWebCode, scr, h, StepDelete)
 	}
 	if s.opts.Code == nil {
 		return "", fmt.Errorf("%w: no way to ask for the verification code", ErrBadPassword)
@@ -374,7 +375,7 @@ func (s *Session) confirmDelete(ctx context.Context) (string, error) {
 		return "already done: " + successText(h, s.texts.WebSuccess), nil
 	case ScreenWebConfirm:
 	default:
-		return "", s.needsWebPage(StepConfirmDelete, ScreenWebConfirm, scr, h, StepVerifyCode)
+		return "", s.precondition(StepConfirmDelete, ScreenWebConfirm, scr, h, StepVerifyCode)
 	}
 	btn := clickableText(h, s.texts.WebConfirmDelete)
 	if btn == nil {
@@ -445,11 +446,6 @@ func (e *HandError) Error() string {
 // Unwrap returns the screen error, so the exit code is 6.
 func (e *HandError) Unwrap() []error { return []error{ErrNeedsHand, e.Err} }
 
-// needsWebPage explains that a web step starts on another page.
-func (s *Session) needsWebPage(step, want string, got *ui.Screen, h *hierarchy.Hierarchy, runFirst string) error {
-	return s.precondition(step, want, got, h, runFirst)
-}
-
 // webPopups handles the "Open with" chooser: the browser chosen (or the
 // first offered), just once.
 func (s *Session) webPopups(step string) ui.PopupHandler {
@@ -486,32 +482,11 @@ func chooserItem(h *hierarchy.Hierarchy, t Texts) *hierarchy.Node {
 		if !n.Clickable || n.ResourceID == "android:id/button_once" || n.ResourceID == "android:id/button_always" {
 			continue
 		}
-		label := strings.TrimSpace(labelText(n))
-		if label == "" || contains(t.ChooserTitle, label) || contains(t.JustOnce, label) {
+		label := ui.LabelOf(n)
+		if label == "" || slices.Contains(t.ChooserTitle, label) || slices.Contains(t.JustOnce, label) {
 			continue
 		}
 		return n
 	}
 	return nil
-}
-
-func labelText(n *hierarchy.Node) string {
-	var out string
-	n.Walk(func(c *hierarchy.Node) bool {
-		if c.Text != "" {
-			out = c.Text
-			return false
-		}
-		return true
-	})
-	return out
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -147,13 +147,7 @@ func (s *Session) openAccount(ctx context.Context) (string, error) {
 	default:
 		s.ui.Invalidate()
 	}
-	_, scr, err := s.ui.Await(ctx, []string{ScreenAccount, ScreenAccountSignIn}, ui.AwaitOptions{
-		// Settings, started by the step before, may still be drawing.
-		From:   []string{ScreenLauncher, ScreenSettings, ScreenSettingsSignOut, from},
-		Popup:  s.popups(StepOpenAccount),
-		Detail: "after opening the account screen",
-	})
-	err = s.explain(err)
+	_, scr, err := s.await(ctx, StepOpenAccount, []string{ScreenAccount, ScreenAccountSignIn}, from, "after opening the account screen")
 	if err != nil {
 		return "", err
 	}

@@ -129,12 +129,12 @@ const (
 func allSteps() []stepDef { return append(removeSteps(), deleteSteps()...) }
 
 // flowSteps are the steps a flow runs, in order: remove (and the web
-// steps after it with Options.DeleteAccount), or delete-account alone.
-func (s *Session) flowSteps(flow string) []stepDef {
-	if flow == FlowDeleteAccount {
+// steps after it with deleteAccount), or delete-account alone.
+func flowSteps(flow string, deleteAccount bool) []stepDef {
+	switch {
+	case flow == FlowDeleteAccount:
 		return append(removeSteps()[:1], deleteSteps()...)
-	}
-	if s.opts.DeleteAccount {
+	case deleteAccount:
 		return allSteps()
 	}
 	return removeSteps()
@@ -142,8 +142,7 @@ func (s *Session) flowSteps(flow string) []stepDef {
 
 // FlowStepNames lists the names of the steps a flow runs.
 func FlowStepNames(flow string, deleteAccount bool) []string {
-	s := &Session{opts: Options{DeleteAccount: deleteAccount}}
-	return names(s.flowSteps(flow))
+	return names(flowSteps(flow, deleteAccount))
 }
 
 func names(defs []stepDef) []string {
@@ -194,7 +193,7 @@ type PlanItem struct {
 func (s *Session) Plan(flow, from string) []PlanItem {
 	var out []PlanItem
 	started := from == "" || from == StepPreflight
-	for _, d := range s.flowSteps(flow) {
+	for _, d := range flowSteps(flow, s.opts.DeleteAccount) {
 		item := PlanItem{Name: d.Name, Seed: d.Seed, Action: d.plan}
 		if d.Name == from {
 			started = true
@@ -228,7 +227,7 @@ func (s *Session) DeleteAccount(ctx context.Context, from string) *Result {
 }
 
 func (s *Session) run(ctx context.Context, flow, from string) *Result {
-	defs := s.flowSteps(flow)
+	defs := flowSteps(flow, s.opts.DeleteAccount)
 	if from != "" && stepIndex(defs, from) < 0 {
 		if err := CheckStep(from); err != nil {
 			return &Result{Err: err}

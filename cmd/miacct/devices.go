@@ -106,14 +106,10 @@ func runDevices(ctx context.Context, opts *DevicesOptions) error {
 		if r.State != string(adb.StateDevice) {
 			account = "-"
 		}
-		phone := r.Model
-		if r.Brand != "" && r.Brand != r.Model {
-			phone = r.Model
-		}
 		if r.Error != "" {
 			account = "? (" + r.Error + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.State, dash(phone), dash(r.OS), dash(r.Android), account)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.State, dash(r.Model), dash(r.OS), dash(r.Android), account)
 	}
 	return tw.Flush()
 }

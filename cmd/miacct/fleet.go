@@ -393,7 +393,7 @@ func fleetSummary(phones []*fleetPhone, spec runSpec, opts *FlowOptions) *fleetO
 				code = ExitCode(p.skipErr)
 			}
 			if p.pr != nil && p.pr.state != nil && p.pr.out == nil {
-				r.runResult = &runResult{Command: spec.command, Device: deviceOf(p.pr), Steps: []flows.StepResult{}}
+				r.runResult = &runResult{Command: spec.command, Device: newDeviceSummary(p.pr.sess, p.pr.state, opts.Account), Steps: []flows.StepResult{}}
 			}
 		case p.pr != nil && p.pr.out != nil:
 			r.runResult = p.pr.out
@@ -422,16 +422,6 @@ func fleetSummary(phones []*fleetPhone, spec runSpec, opts *FlowOptions) *fleetO
 		out.ExitCode = ExitOK
 	}
 	return out
-}
-
-func deviceOf(pr *phoneRun) *deviceSummary {
-	p := pr.sess.Phone()
-	d := &deviceSummary{Serial: p.Serial, Model: p.Name, OS: p.OS, Android: p.Android}
-	if pr.state != nil && pr.state.Account != "" {
-		m := flows.MaskID(pr.state.Account)
-		d.Account = &m
-	}
-	return d
 }
 
 // retryCommand is the command that retries one phone where it stopped.

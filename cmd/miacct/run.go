@@ -343,16 +343,23 @@ func question(sess *flows.Session, st *flows.State, opts *FlowOptions, spec runS
 	return q
 }
 
-func summarize(sess *flows.Session, st *flows.State, res *flows.Result, spec runSpec, opts *FlowOptions) *runResult {
+// newDeviceSummary describes the phone for JSON and reports: the account
+// is the one signed in when the run began, else --account, masked.
+func newDeviceSummary(sess *flows.Session, st *flows.State, account string) *deviceSummary {
 	p := sess.Phone()
 	dev := &deviceSummary{Serial: p.Serial, Model: p.Name, OS: p.OS, Android: p.Android}
 	if st != nil && st.Account != "" {
-		m := flows.MaskID(st.Account)
-		dev.Account = &m
-	} else if opts.Account != "" {
-		m := flows.MaskID(opts.Account)
+		account = st.Account
+	}
+	if account != "" {
+		m := flows.MaskID(account)
 		dev.Account = &m
 	}
+	return dev
+}
+
+func summarize(sess *flows.Session, st *flows.State, res *flows.Result, spec runSpec, opts *FlowOptions) *runResult {
+	dev := newDeviceSummary(sess, st, opts.Account)
 	out := &runResult{
 		OK:          res.Err == nil,
 		ExitCode:    ExitCode(res.Err),

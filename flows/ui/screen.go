@@ -98,7 +98,7 @@ func OutlineOf(h *hierarchy.Hierarchy) Outline {
 		if !n.Clickable || !n.Enabled {
 			continue
 		}
-		label := labelOf(n)
+		label := LabelOf(n)
 		if label == "" || seen[label] || label == o.Title {
 			continue
 		}
@@ -111,9 +111,9 @@ func OutlineOf(h *hierarchy.Hierarchy) Outline {
 	return o
 }
 
-// labelOf is the text a person reads on a clickable node: its own text,
+// LabelOf is the text a person reads on a clickable node: its own text,
 // its description, or the first text inside it.
-func labelOf(n *hierarchy.Node) string {
+func LabelOf(n *hierarchy.Node) string {
 	if t := strings.TrimSpace(n.Text); t != "" {
 		return t
 	}
