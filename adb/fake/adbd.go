@@ -8,10 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -36,21 +33,9 @@ import (
 // does for the host-protocol server), so in real time the device is away
 // only as long as the adb server takes to reconnect.
 type Daemon struct {
-	ln     net.Listener
+	*listener[*daemonConn]
 	target Target
 	opts   DaemonOptions
-
-	ctx    context.Context // parent of every connection; Close cancels it
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // accept loop, connections, services
-
-	mu       sync.Mutex
-	conns    map[*daemonConn]struct{}
-	requests map[string]int
-	panics   []string
-	closed   bool
-
-	logMu sync.Mutex
 }
 
 // DaemonOptions configure a Daemon.
@@ -112,116 +97,54 @@ func ListenDaemon(addr string, t Target, opts DaemonOptions) (*Daemon, error) {
 	if t == nil {
 		return nil, errors.New("fake adbd: no target")
 	}
-	ln, err := net.Listen("tcp", addr)
+	l, err := newListener[*daemonConn]("fake adbd", addr, opts.Log)
 	if err != nil {
-		return nil, fmt.Errorf("fake adbd: listen on %s: %w", addr, err)
+		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	d := &Daemon{
-		ln:       ln,
-		target:   t,
-		opts:     opts,
-		ctx:      ctx,
-		cancel:   cancel,
-		conns:    make(map[*daemonConn]struct{}),
-		requests: make(map[string]int),
-	}
-	d.wg.Add(1)
-	go d.acceptLoop()
+	l.name = "fake adbd " + l.Addr()
+	d := &Daemon{listener: l, target: t, opts: opts}
+	d.serve(d.accept)
 	return d, nil
 }
 
-// Addr is the address the daemon listens on, HOST:PORT: the serial the
-// adb server lists the device under after `adb connect ADDR`.
-func (d *Daemon) Addr() string { return d.ln.Addr().String() }
+// Addr (from listener) is the address the daemon listens on, HOST:PORT:
+// the serial the adb server lists the device under after `adb connect
+// ADDR`.
 
 // Target is the device the daemon serves.
 func (d *Daemon) Target() Target { return d.target }
 
-// Requests counts what the daemon served by kind: connect (TCP
-// connections), cnxn (handshakes answered), auth (tokens sent), shell,
-// exec, sync, reboot, other (opened streams), refused (OPENs answered
-// with CLSE), drop (connections dropped because the device went away).
-func (d *Daemon) Requests() map[string]int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return maps.Clone(d.requests)
-}
+// Requests (from listener) counts what the daemon served by kind:
+// connect (TCP connections), cnxn (handshakes answered), auth (tokens
+// sent), shell, exec, sync, reboot, other (opened streams), refused (OPENs
+// answered with CLSE), drop (connections dropped because the device went
+// away).
 
 // Close stops listening, drops every connection, and waits until all the
 // daemon's goroutines (services included) have ended. It reports panics
 // recovered while serving.
 func (d *Daemon) Close() error {
-	d.mu.Lock()
-	if d.closed {
-		d.mu.Unlock()
-		return nil
-	}
-	d.closed = true
-	conns := make([]*daemonConn, 0, len(d.conns))
-	for c := range d.conns {
-		conns = append(conns, c)
-	}
-	d.mu.Unlock()
-
-	err := d.ln.Close()
-	if errors.Is(err, net.ErrClosed) {
-		err = nil
-	}
-	d.cancel()
-	for _, c := range conns {
-		c.drop()
-	}
-	d.wg.Wait()
-
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if len(d.panics) > 0 {
-		err = errors.Join(err, fmt.Errorf("fake adbd: recovered %d panic(s) while serving; first: %s", len(d.panics), d.panics[0]))
-	}
-	return err
+	return d.close(func(c *daemonConn) { c.drop() })
 }
 
-func (d *Daemon) acceptLoop() {
-	defer d.wg.Done()
-	for {
-		nc, err := d.ln.Accept()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			if !errors.Is(err, net.ErrClosed) {
-				d.logf("accept failed, no longer serving: %v", err)
-			}
-			return
-		}
-		ctx, cancel := context.WithCancel(d.ctx)
-		c := &daemonConn{d: d, nc: nc, ctx: ctx, cancel: cancel, streams: make(map[uint32]*daemonStream)}
-		d.mu.Lock()
-		if d.closed {
-			d.mu.Unlock()
-			cancel()
-			_ = nc.Close()
-			return
-		}
-		d.conns[c] = struct{}{}
-		d.requests["connect"]++
-		d.mu.Unlock()
-		d.logf("connection from %s", nc.RemoteAddr())
-		d.wg.Add(1)
-		go c.serve()
+// accept starts serving one host connection; false once closing.
+func (d *Daemon) accept(nc net.Conn) bool {
+	ctx, cancel := context.WithCancel(d.ctx)
+	c := &daemonConn{d: d, nc: nc, ctx: ctx, cancel: cancel, streams: make(map[uint32]*daemonStream)}
+	if !d.track(c) {
+		cancel()
+		return false
 	}
+	d.count("connect")
+	d.logf("connection from %s", nc.RemoteAddr())
+	d.wg.Add(1)
+	go c.serve()
+	return true
 }
 
 // dropAll drops every connection: the device went away.
 func (d *Daemon) dropAll(why string) {
-	d.mu.Lock()
-	conns := make([]*daemonConn, 0, len(d.conns))
-	for c := range d.conns {
-		conns = append(conns, c)
-	}
-	d.mu.Unlock()
+	conns := d.tracked()
 	// Counted before the sockets close: whoever sees a connection end
 	// sees the drop counted.
 	var up []*daemonConn
@@ -237,38 +160,6 @@ func (d *Daemon) dropAll(why string) {
 	for _, c := range up {
 		c.teardown()
 	}
-}
-
-func (d *Daemon) count(kind string) {
-	d.mu.Lock()
-	d.requests[kind]++
-	d.mu.Unlock()
-}
-
-func (d *Daemon) logf(format string, args ...any) {
-	if d.opts.Log == nil {
-		return
-	}
-	line := fmt.Sprintf(format, args...)
-	if !strings.HasSuffix(line, "\n") {
-		line += "\n"
-	}
-	d.logMu.Lock()
-	defer d.logMu.Unlock()
-	_, _ = io.WriteString(d.opts.Log, "fake adbd "+d.Addr()+": "+line)
-}
-
-// recordPanic keeps and logs a recovered panic; only runtime errors are
-// quoted (other values may be built from what the host sent).
-func (d *Daemon) recordPanic(r any) {
-	desc := fmt.Sprintf("panic of type %T", r)
-	if re, ok := r.(runtime.Error); ok {
-		desc = "panic: " + re.Error()
-	}
-	d.mu.Lock()
-	d.panics = append(d.panics, desc)
-	d.mu.Unlock()
-	d.logf("recovered %s\n%s", desc, debug.Stack())
 }
 
 // banner is the CNXN payload: the device's identity and features.
@@ -374,13 +265,11 @@ func (c *daemonConn) serve() {
 	defer d.wg.Done()
 	defer func() {
 		c.drop()
-		d.mu.Lock()
-		delete(d.conns, c)
-		d.mu.Unlock()
+		d.untrack(c)
 	}()
 	defer func() {
 		if r := recover(); r != nil {
-			d.recordPanic(r)
+			d.recordPanic(r, "")
 		}
 	}()
 	// A phone that is still rebooting answers once it is back.
@@ -644,7 +533,7 @@ func (s *daemonStream) run(svc Service) {
 	defer s.c.d.wg.Done()
 	defer func() {
 		if r := recover(); r != nil {
-			s.c.d.recordPanic(r)
+			s.c.d.recordPanic(r, "")
 		}
 		s.finish()
 	}()

@@ -3,13 +3,9 @@ package fake
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
-	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,23 +20,10 @@ import (
 // get-state, wait-for, ...) itself and hands device services (shell:,
 // exec:, sync:, reboot:) to the selected Target.
 type Server struct {
-	ln  net.Listener
-	log io.Writer
+	*listener[net.Conn]
 
-	// ctx is the parent of every service's context; Close cancels it.
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // accept loop and one per connection
-
-	mu       sync.Mutex
-	targets  []*targetEntry
-	changed  chan struct{} // closed and replaced when the target set changes
-	conns    map[net.Conn]struct{}
-	requests map[string]int
-	panics   []string
-	closed   bool
-
-	logMu sync.Mutex
+	targets []*targetEntry // guarded by mu
+	changed chan struct{}  // closed and replaced when the target set changes
 }
 
 // ServerOptions configure a Server.
@@ -75,30 +58,17 @@ func Listen(addr string, targets ...Target) (*Server, error) {
 
 // ListenWith is Listen with options.
 func ListenWith(opts ServerOptions, addr string, targets ...Target) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
+	l, err := newListener[net.Conn]("fake adb server", addr, opts.Log)
 	if err != nil {
-		return nil, fmt.Errorf("fake adb server: listen on %s: %w", addr, err)
+		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{
-		ln:       ln,
-		log:      opts.Log,
-		ctx:      ctx,
-		cancel:   cancel,
-		changed:  make(chan struct{}),
-		conns:    make(map[net.Conn]struct{}),
-		requests: make(map[string]int),
-	}
+	s := &Server{listener: l, changed: make(chan struct{})}
 	for _, t := range targets {
 		s.Add(t)
 	}
-	s.wg.Add(1)
-	go s.acceptLoop()
+	s.serve(s.accept)
 	return s, nil
 }
-
-// Addr is the address the server listens on, HOST:PORT.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // Add serves one more device. Its transport id (and USB port) is its
 // position among all targets added so far, starting at 1.
@@ -121,125 +91,48 @@ func (s *Server) Targets() []Target {
 	return out
 }
 
-// Requests counts the requests served so far by kind: version, devices,
-// transport, shell, exec, sync, reboot, wait, state, features, other.
-func (s *Server) Requests() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return maps.Clone(s.requests)
-}
+// Requests (from listener) counts the requests served by kind: version,
+// devices, transport, shell, exec, sync, reboot, wait, state, features,
+// other.
 
 // Close stops listening, cancels the context of every running service,
 // closes every connection and waits until all of the server's goroutines
 // have ended. It reports panics recovered while serving connections, so a
 // test that checks Close's error notices them.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	conns := make([]net.Conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
-
-	err := s.ln.Close()
-	if errors.Is(err, net.ErrClosed) {
-		err = nil
-	}
-	s.cancel()
-	for _, c := range conns {
-		_ = c.Close()
-	}
-	s.wg.Wait()
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.panics) > 0 {
-		err = errors.Join(err, fmt.Errorf("fake adb server: recovered %d panic(s) while serving; first: %s",
-			len(s.panics), s.panics[0]))
-	}
-	return err
+	return s.close(func(c net.Conn) { _ = c.Close() })
 }
 
-func (s *Server) acceptLoop() {
-	defer s.wg.Done()
-	for {
-		conn, err := s.ln.Accept()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			if !errors.Is(err, net.ErrClosed) {
-				s.logf("accept failed, no longer serving: %v", err)
-			}
-			return
-		}
-		if !s.trackConn(conn) {
-			_ = conn.Close()
-			return
-		}
-		s.wg.Add(1)
-		go s.serveConn(conn)
-	}
-}
-
-// trackConn registers conn so that Close can close it; false once the
-// server is closed.
-func (s *Server) trackConn(conn net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+// accept starts serving one client connection; false once closing.
+func (s *Server) accept(conn net.Conn) bool {
+	if !s.track(conn) {
 		return false
 	}
-	s.conns[conn] = struct{}{}
+	s.wg.Add(1)
+	go s.serveConn(conn)
 	return true
-}
-
-func (s *Server) untrackConn(conn net.Conn) {
-	s.mu.Lock()
-	delete(s.conns, conn)
-	s.mu.Unlock()
-	_ = conn.Close()
 }
 
 func (s *Server) serveConn(conn net.Conn) {
 	defer s.wg.Done()
-	defer s.untrackConn(conn)
+	defer func() {
+		s.untrack(conn)
+		_ = conn.Close()
+	}()
 	hc := &hostConn{srv: s, conn: conn, br: bufio.NewReader(conn)}
 	// Last resort: garbage or a buggy Target must not take the server
 	// down. Deferred after untrackConn, so it runs first.
 	defer func() {
 		if r := recover(); r != nil {
-			s.recordPanic(hc, r)
+			s.recordPanic(r, fmt.Sprintf(" (request kind %q, serial %q)", hc.kind, hc.serial))
 		}
 	}()
 	hc.serve()
 }
 
-// recordPanic keeps and logs a recovered panic. Only runtime errors are
-// quoted: other panic values may be built from request text.
-func (s *Server) recordPanic(hc *hostConn, r any) {
-	desc := fmt.Sprintf("panic of type %T", r)
-	if re, ok := r.(runtime.Error); ok {
-		desc = "panic: " + re.Error()
-	}
-	desc = fmt.Sprintf("%s (request kind %q, serial %q)", desc, hc.kind, hc.serial)
-	s.mu.Lock()
-	s.panics = append(s.panics, desc)
-	s.mu.Unlock()
-	s.logf("recovered %s\n%s", desc, debug.Stack())
-}
-
 // note counts a request and logs its kind and serial.
 func (s *Server) note(kind, serial string) {
-	s.mu.Lock()
-	s.requests[kind]++
-	s.mu.Unlock()
+	s.count(kind)
 	switch {
 	case serial == "":
 		serial = "-"
@@ -248,19 +141,6 @@ func (s *Server) note(kind, serial string) {
 		serial = strconv.Quote(serial[:min(len(serial), 128)])
 	}
 	s.logf("%s %s", kind, serial)
-}
-
-func (s *Server) logf(format string, args ...any) {
-	if s.log == nil {
-		return
-	}
-	line := fmt.Sprintf(format, args...)
-	if !strings.HasSuffix(line, "\n") {
-		line += "\n"
-	}
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	_, _ = io.WriteString(s.log, "fake adb server: "+line)
 }
 
 // snapshot returns the registered targets and a channel closed at the next
