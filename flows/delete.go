@@ -305,6 +305,7 @@ func (s *Session) verifyCode(ctx context.Context) (string, error) {
 	if err := CheckCode(code.reveal()); err != nil {
 		return "", err
 	}
+	s.typedCodes = append(s.typedCodes, code)
 	page := &ui.Selector{Class: "android.webkit.WebView"}
 	field := ui.FirstOf(h,
 		ui.Selector{Class: "EditText", Focused: ui.Flag(true), Inside: page},

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -83,7 +84,9 @@ type Session struct {
 	readTime time.Duration
 	// browser is the package of the browser the web steps use.
 	browser string
-	stayOn  struct {
+	// typedCodes are the verification codes typed, for redact.
+	typedCodes []Secret
+	stayOn     struct {
 		before  string
 		changed bool
 	}
@@ -225,9 +228,21 @@ func (s *Session) Snapshot(ctx context.Context) (png, xml []byte, err error) {
 			return nil, nil, err
 		}
 	}
-	xml = s.ui.LastXML()
+	xml = s.redact(s.ui.LastXML())
 	png, err = adb.Screenshot(ctx, s.dev)
 	return png, xml, err
+}
+
+// redact replaces what was typed as a secret (the password, a
+// verification code) wherever a dump shows it: a site's code field keeps
+// its text until the page changes.
+func (s *Session) redact(xml []byte) []byte {
+	for _, secret := range append([]Secret{s.opts.Password}, s.typedCodes...) {
+		if v := secret.reveal(); v != "" && bytes.Contains(xml, []byte(v)) {
+			xml = bytes.ReplaceAll(xml, []byte(v), []byte("[redacted]"))
+		}
+	}
+	return xml
 }
 
 // note records something a step did beyond its plan (a dismissed popup),
