@@ -17,6 +17,7 @@ import (
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/adb/hierarchy"
 	"github.com/miacct/miacct/fixtures"
 )
@@ -35,9 +36,9 @@ func loadFixture(t *testing.T, name string, change func(*fixture.Fixture)) *fixt
 	return fx
 }
 
-func newPhone(t *testing.T, fx *fixture.Fixture) *fake.Phone {
+func newPhone(t *testing.T, fx *fixture.Fixture) *phone.Phone {
 	t.Helper()
-	phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	phone, err := phone.New(fx, phone.Options{})
 	if err != nil {
 		t.Fatalf("new phone: %v", err)
 	}
@@ -61,7 +62,7 @@ func startServer(t *testing.T, targets ...fake.Target) *fake.Server {
 
 // setup starts a fake miui14-en phone behind a fake server and returns
 // it with a client of that server and the device.
-func setup(t *testing.T, change func(*fixture.Fixture)) (*fake.Phone, *adb.Client, adb.Device) {
+func setup(t *testing.T, change func(*fixture.Fixture)) (*phone.Phone, *adb.Client, adb.Device) {
 	t.Helper()
 	phone := newPhone(t, loadFixture(t, "miui14-en", change))
 	srv := startServer(t, phone)
@@ -120,11 +121,11 @@ func TestDeviceSelectionErrors(t *testing.T) {
 		}
 	})
 	t.Run("several", func(t *testing.T) {
-		a, err := fake.NewPhone(loadFixture(t, "miui14-en", nil), fake.PhoneOptions{Serial: "AAA"})
+		a, err := phone.New(loadFixture(t, "miui14-en", nil), phone.Options{Serial: "AAA"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := fake.NewPhone(loadFixture(t, "miui14-en", nil), fake.PhoneOptions{Serial: "BBB"})
+		b, err := phone.New(loadFixture(t, "miui14-en", nil), phone.Options{Serial: "BBB"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +228,7 @@ func TestProps(t *testing.T) {
 }
 
 // typeAndCheck types s through the phone and checks what arrived.
-func typeAndCheck(t *testing.T, ctx context.Context, d adb.Device, phone *fake.Phone, s string) {
+func typeAndCheck(t *testing.T, ctx context.Context, d adb.Device, phone *phone.Phone, s string) {
 	t.Helper()
 	before := phone.TypedText()
 	if err := adb.Input(ctx, d, adb.Text(s)); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/fixtures"
 )
 
@@ -31,7 +32,7 @@ func FuzzTypeTextOnFakePhone(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	phone, err := phone.New(fx, phone.Options{})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/adb/hierarchy"
 	"github.com/miacct/miacct/fixtures"
 	"github.com/miacct/miacct/flows"
@@ -37,12 +38,12 @@ func LoadFixture(name string) (*fixture.Fixture, error) {
 }
 
 // NewPhone makes a fresh phone of the reference scenario.
-func NewPhone(opts fake.PhoneOptions) (*fake.Phone, error) {
+func NewPhone(opts phone.Options) (*phone.Phone, error) {
 	fx, err := LoadFixture(Scenario)
 	if err != nil {
 		return nil, err
 	}
-	return fake.NewPhone(fx, opts)
+	return phone.New(fx, opts)
 }
 
 // LargeDump is a uiautomator dump of at least minBytes: the reference
@@ -97,7 +98,7 @@ const LastRowText = "Sign in to Xiaomi Account (bottom)"
 // Timeline records the phone's simulated clock at every step's start and
 // end: the per-step device time of a run.
 type Timeline struct {
-	Phone *fake.Phone
+	Phone *phone.Phone
 	Steps []StepTime
 	start time.Duration
 }
@@ -124,8 +125,8 @@ func (t *Timeline) StepFinished(r flows.StepResult) {
 // RemoveInProcess runs `remove` on a fresh reference phone behind the
 // in-process fake ADB server, through miacct's real ADB client. The
 // observer, if any, hears the steps.
-func RemoveInProcess(ctx context.Context, phone fake.Target, obs flows.Observer) (*flows.Result, error) {
-	srv, err := fake.NewServer(phone)
+func RemoveInProcess(ctx context.Context, target fake.Target, obs flows.Observer) (*flows.Result, error) {
+	srv, err := fake.NewServer(target)
 	if err != nil {
 		return nil, err
 	}

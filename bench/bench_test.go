@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/adb/hierarchy"
 	"github.com/miacct/miacct/flows/ui"
 )
@@ -22,7 +22,7 @@ func BenchmarkRemoveInProcess(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+		phone, err := phone.New(fx, phone.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -12,20 +12,21 @@ import (
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/fixtures"
 	"github.com/miacct/miacct/flows"
 )
 
 // diagnose runs doctor against a phone made from a built-in fixture
 // (change may edit it first) through the real client and a fake server.
-func diagnose(t *testing.T, name string, change func(*fixture.Fixture)) (*flows.Diagnosis, *fake.Phone) {
+func diagnose(t *testing.T, name string, change func(*fixture.Fixture)) (*flows.Diagnosis, *phone.Phone) {
 	t.Helper()
 	fx, err := fixture.Loader{Builtin: fixtures.FS()}.Load(name)
 	require.NoError(t, err)
 	if change != nil {
 		change(fx)
 	}
-	phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	phone, err := phone.New(fx, phone.Options{})
 	require.NoError(t, err)
 	srv, err := fake.NewServer(phone)
 	require.NoError(t, err)

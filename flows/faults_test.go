@@ -17,6 +17,7 @@ import (
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/fixtures"
 	"github.com/miacct/miacct/flows"
 	"github.com/miacct/miacct/flows/ui"
@@ -34,26 +35,26 @@ func serveTarget(t *testing.T, target fake.Target, timeout time.Duration) adb.De
 	return dev
 }
 
-func newFixturePhone(t *testing.T, name string, change func(*fixture.Fixture)) *fake.Phone {
+func newFixturePhone(t *testing.T, name string, change func(*fixture.Fixture)) *phone.Phone {
 	t.Helper()
 	fx, err := fixture.Loader{Builtin: fixtures.FS()}.Load(name)
 	require.NoError(t, err)
 	if change != nil {
 		change(fx)
 	}
-	phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	phone, err := phone.New(fx, phone.Options{})
 	require.NoError(t, err)
 	return phone
 }
 
-func hasXiaomiAccount(p *fake.Phone) bool {
+func hasXiaomiAccount(p *phone.Phone) bool {
 	return slices.ContainsFunc(p.Accounts(), func(a fixture.Account) bool { return a.Type == "com.xiaomi" })
 }
 
 // Each fault fixture ends in the state its description promises, and the
 // phone shows what was (not) done.
 func TestRemoveOnFaultFixtures(t *testing.T) {
-	untouched := func(t *testing.T, p *fake.Phone) {
+	untouched := func(t *testing.T, p *phone.Phone) {
 		t.Helper()
 		assert.True(t, hasXiaomiAccount(p), "account still on the phone")
 		assert.Empty(t, p.DataChoice())
@@ -61,7 +62,7 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 		assert.Zero(t, p.Counters().AmStarts)
 		assert.Equal(t, "0", p.Setting("global", "stay_on_while_plugged_in"), "stay-awake untouched or restored")
 	}
-	done := func(t *testing.T, p *fake.Phone, res *flows.Result) {
+	done := func(t *testing.T, p *phone.Phone, res *flows.Result) {
 		t.Helper()
 		require.NoError(t, res.Err)
 		assert.False(t, hasXiaomiAccount(p), "account removed")
@@ -71,26 +72,26 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 	}
 	tests := []struct {
 		fixture string
-		check   func(t *testing.T, p *fake.Phone, res *flows.Result)
+		check   func(t *testing.T, p *phone.Phone, res *flows.Result)
 	}{
-		{"miui14-en-locked", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+		{"miui14-en-locked", func(t *testing.T, p *phone.Phone, res *flows.Result) {
 			require.ErrorIs(t, res.Err, flows.ErrNotReady)
 			assert.Contains(t, res.Err.Error(), "unlock it and keep the screen on")
 			assert.Empty(t, res.Resume, "fix and run the same command again")
 			assert.Zero(t, p.Counters().Inputs, "nothing sent to a locked phone")
 			untouched(t, p)
 		}},
-		{"miui14-en-asleep", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+		{"miui14-en-asleep", func(t *testing.T, p *phone.Phone, res *flows.Result) {
 			done(t, p, res)
 			assert.Contains(t, res.Steps[0].Message, "woke the screen")
 		}},
-		{"miui14-en-no-injection", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+		{"miui14-en-no-injection", func(t *testing.T, p *phone.Phone, res *flows.Result) {
 			require.ErrorIs(t, res.Err, flows.ErrNotReady)
 			assert.Contains(t, res.Err.Error(), `"USB debugging (Security settings)", restart the phone`)
 			assert.Equal(t, 1, p.Counters().Inputs, "one refused wake-up key, then nothing")
 			untouched(t, p)
 		}},
-		{"miui14-en-no-account", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+		{"miui14-en-no-account", func(t *testing.T, p *phone.Phone, res *flows.Result) {
 			require.NoError(t, res.Err)
 			assert.True(t, res.NothingToDo)
 			assert.Contains(t, res.Steps[0].Message, "nothing to remove")
@@ -98,16 +99,16 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 			assert.Zero(t, p.Counters().AmStarts)
 			assert.Zero(t, p.Reboots())
 		}},
-		{"miui14-en-flaky", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+		{"miui14-en-flaky", func(t *testing.T, p *phone.Phone, res *flows.Result) {
 			done(t, p, res)
 			assert.Greater(t, p.Counters().Dumps, res.Totals().Dumps-1, "every retried dump was counted")
 			assert.Greater(t, res.Totals().Dumps, 8, "the faulty dumps were retried")
 		}},
-		{"miui14-en-popup", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+		{"miui14-en-popup", func(t *testing.T, p *phone.Phone, res *flows.Result) {
 			done(t, p, res)
 			assert.Contains(t, res.Steps[3].Message, "dismissed a system update prompt")
 		}},
-		{"miui14-en-unknown-screen", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+		{"miui14-en-unknown-screen", func(t *testing.T, p *phone.Phone, res *flows.Result) {
 			require.ErrorIs(t, res.Err, ui.ErrUnexpectedScreen)
 			assert.Contains(t, res.Err.Error(), `the phone shows a screen titled "Security check" (com.xiaomi.account) with buttons "Cancel", "Verify" after tapping Sign out`)
 			var ue *ui.UnexpectedScreenError
@@ -118,7 +119,7 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 			assert.Empty(t, p.DataChoice())
 			assert.Equal(t, "0", p.Setting("global", "stay_on_while_plugged_in"))
 		}},
-		{"miui14-en-disconnect", func(t *testing.T, p *fake.Phone, res *flows.Result) {
+		{"miui14-en-disconnect", func(t *testing.T, p *phone.Phone, res *flows.Result) {
 			done(t, p, res)
 			assert.Contains(t, res.Steps[3].Message, "the phone dropped off ADB; waited for it and carried on")
 			assert.Equal(t, demoPassword, p.TypedText(), "typed once")
@@ -198,7 +199,7 @@ func TestDisconnectAfterPasswordAccepted(t *testing.T) {
 // confirmed, after the text was typed but before OK was tapped: the
 // phone keeps the typed text in the field.
 type dropTap struct {
-	*fake.Phone
+	*phone.Phone
 	dropped atomic.Bool
 }
 

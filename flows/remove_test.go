@@ -11,6 +11,7 @@ import (
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/fixtures"
 	"github.com/miacct/miacct/flows"
 )
@@ -20,11 +21,11 @@ const demoPassword = `Mi pa$$ %s 'q' "dq" \ & ; | $(reboot)`
 // servePhone serves a built-in fixture on a loopback fake ADB server and
 // returns the phone (to read its state) and a device connected through
 // the real client code.
-func servePhone(t testing.TB, name string) (*fake.Phone, adb.Device) {
+func servePhone(t testing.TB, name string) (*phone.Phone, adb.Device) {
 	t.Helper()
 	fx, err := fixture.Loader{Builtin: fixtures.FS()}.Load(name)
 	require.NoError(t, err)
-	phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	phone, err := phone.New(fx, phone.Options{})
 	require.NoError(t, err)
 	srv, err := fake.NewServer(phone)
 	require.NoError(t, err)
@@ -185,7 +186,7 @@ func TestRemoveWithoutLocale(t *testing.T) {
 	require.NoError(t, err)
 	delete(fx.Properties, "persist.sys.locale")
 	delete(fx.Properties, "ro.product.locale")
-	phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	phone, err := phone.New(fx, phone.Options{})
 	require.NoError(t, err)
 	srv, err := fake.NewServer(phone)
 	require.NoError(t, err)

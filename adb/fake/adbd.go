@@ -88,12 +88,12 @@ const (
 
 // NewDaemon serves t on 127.0.0.1 at a free port.
 func NewDaemon(t Target, opts DaemonOptions) (*Daemon, error) {
-	return ListenDaemon("127.0.0.1:0", t, opts)
+	return ListenDaemon("127.0.0.1:0", opts, t)
 }
 
 // ListenDaemon serves t on addr (HOST:PORT). Keep the port outside
 // 5555..5585: adb 29 probes those as emulators.
-func ListenDaemon(addr string, t Target, opts DaemonOptions) (*Daemon, error) {
+func ListenDaemon(addr string, opts DaemonOptions, t Target) (*Daemon, error) {
 	if t == nil {
 		return nil, errors.New("fake adbd: no target")
 	}

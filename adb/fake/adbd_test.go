@@ -3,7 +3,6 @@ package fake
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/miacct/miacct/adb"
-	"github.com/miacct/miacct/adb/hierarchy"
 )
 
 // A minimal adb server side of the transport protocol, strict where adb
@@ -147,9 +145,9 @@ func (h *testHost) run(service string) []byte {
 	return h.collect(local, remote, maxPayload)
 }
 
-func newTestDaemon(t *testing.T, p *Phone, opts DaemonOptions) *Daemon {
+func newTestDaemon(t *testing.T, target Target, opts DaemonOptions) *Daemon {
 	t.Helper()
-	d, err := NewDaemon(p, opts)
+	d, err := NewDaemon(target, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,17 +159,16 @@ func newTestDaemon(t *testing.T, p *Phone, opts DaemonOptions) *Daemon {
 	return d
 }
 
-func builtinPhone(t *testing.T, name string) *Phone {
-	t.Helper()
-	p, err := NewPhone(loadBuiltin(t, name), PhoneOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+// daemonTarget is the device behind a test daemon: online, with
+// attributes like a Redmi Note 12.
+func daemonTarget() *hostTestTarget {
+	t := newHostTestTarget("ignored", adb.StateDevice)
+	t.attrs = Attributes{Product: "tapas_global", Model: "23021RAAEG", Device: "tapas"}
+	return t
 }
 
 func TestDaemonHandshakeBanner(t *testing.T) {
-	p := builtinPhone(t, "miui14-en")
+	p := daemonTarget()
 	for _, tc := range []struct {
 		name     string
 		features []string
@@ -197,12 +194,12 @@ func TestDaemonHandshakeBanner(t *testing.T) {
 }
 
 func TestDaemonShellStream(t *testing.T) {
-	p := builtinPhone(t, "miui14-en")
+	p := daemonTarget()
 	d := newTestDaemon(t, p, DaemonOptions{})
 	h := dialDaemon(t, d)
 	h.connect(maxPayload)
-	if got := string(h.run("shell:getprop ro.product.model")); got != "23021RAAEG\n" {
-		t.Errorf("getprop: %q", got)
+	if got := string(h.run("shell:echo 23021RAAEG")); got != "23021RAAEG\n" {
+		t.Errorf("echo: %q", got)
 	}
 	// Streams are independent and ids are not reused.
 	l1, _ := h.open("shell:echo one")
@@ -220,50 +217,16 @@ func TestDaemonShellStream(t *testing.T) {
 	}
 }
 
-// bigScreen is the launcher with its rows repeated until the dump passes
-// size bytes.
-func bigScreen(t *testing.T, h *hierarchy.Hierarchy, size int) *hierarchy.Hierarchy {
-	t.Helper()
-	big := h.Clone()
-	root := big.Roots[0]
-	kids := root.Children
-	for i := 0; len(big.Marshal()) < size; {
-		for range 20 {
-			i++
-			for _, k := range kids {
-				c := (&hierarchy.Hierarchy{Roots: []*hierarchy.Node{k}}).Clone().Roots[0]
-				c.Text = fmt.Sprintf("%s %d", c.Text, i)
-				c.Parent = root
-				root.Children = append(root.Children, c)
-			}
-		}
-	}
-	return big
-}
-
-// A 500 KB dump through a host that takes 4 KiB packets: every WRTE
+// A 500 KB output through a host that takes 4 KiB packets: every WRTE
 // within the limit, one outstanding at a time, the bytes intact.
-func TestDaemonLargeDumpFlowControl(t *testing.T) {
-	fx := loadBuiltin(t, "miui14-en")
-	fx.Dumps["launcher"] = bigScreen(t, fx.Dumps["launcher"], 500<<10)
-	p, err := NewPhone(fx, PhoneOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	twin, err := NewPhone(fx, PhoneOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := execOverServer(t, twin, "uiautomator dump /dev/tty")
-	if len(want) < 500<<10 {
-		t.Fatalf("dump of %d bytes, want >= 500 KB", len(want))
-	}
-
+func TestDaemonLargeOutputFlowControl(t *testing.T) {
+	p := daemonTarget()
+	want := bigOutput(500 << 10)
 	d := newTestDaemon(t, p, DaemonOptions{})
 	h := dialDaemon(t, d)
 	const hostMax = 4096
 	h.connect(hostMax)
-	local, remote := h.open("exec:uiautomator dump /dev/tty")
+	local, remote := h.open(fmt.Sprintf("exec:big %d", len(want)))
 	var got []byte
 	checked := 0
 	for {
@@ -283,7 +246,7 @@ func TestDaemonLargeDumpFlowControl(t *testing.T) {
 		}
 		got = append(got, pk.data...)
 		// Before acknowledging, make the daemon answer a whole other
-		// stream: a second WRTE of the dump in between breaks the rule.
+		// stream: a second WRTE of the output in between breaks the rule.
 		if checked < 3 {
 			checked++
 			l2, r2 := h.open("shell:echo ping")
@@ -294,28 +257,8 @@ func TestDaemonLargeDumpFlowControl(t *testing.T) {
 		h.send(aOKAY, remote, local, nil)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("dump through the daemon: %d bytes, differs from the %d bytes through the server", len(got), len(want))
+		t.Fatalf("output through the daemon: %d bytes, differs from the %d bytes sent", len(got), len(want))
 	}
-}
-
-// execOverServer runs an exec: command on p through the host-protocol
-// server: the reference output.
-func execOverServer(t *testing.T, p *Phone, cmd string) []byte {
-	t.Helper()
-	srv, err := NewServer(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	dev, err := adb.NewClient(srv.Addr(), adb.ClientOptions{}).Device(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := dev.Exec(context.Background(), cmd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // syncRequest is one sync request: id, length, payload.
@@ -343,7 +286,7 @@ func (h *testHost) writeStream(local, remote uint32, data []byte, maxData int) {
 // A 10 MB push and pull over sync: every host WRTE is acknowledged and
 // the file comes back intact.
 func TestDaemonPushPull10MB(t *testing.T) {
-	p := builtinPhone(t, "miui14-en")
+	p := daemonTarget()
 	d := newTestDaemon(t, p, DaemonOptions{})
 	h := dialDaemon(t, d)
 	h.connect(maxPayload)
@@ -404,7 +347,7 @@ func TestDaemonPushPull10MB(t *testing.T) {
 // Closing: the host's CLSE is answered with a CLSE, never an OKAY;
 // duplicate, late and unknown CLSEs are ignored and the connection goes on.
 func TestDaemonCloseFromHost(t *testing.T) {
-	p := builtinPhone(t, "miui14-en")
+	p := daemonTarget()
 	d := newTestDaemon(t, p, DaemonOptions{})
 	h := dialDaemon(t, d)
 	h.connect(maxPayload)
@@ -441,7 +384,7 @@ func TestDaemonCloseFromHost(t *testing.T) {
 }
 
 func TestDaemonRefusesUnknownService(t *testing.T) {
-	p := builtinPhone(t, "miui14-en")
+	p := daemonTarget()
 	d := newTestDaemon(t, p, DaemonOptions{})
 	h := dialDaemon(t, d)
 	h.connect(maxPayload)
@@ -455,7 +398,7 @@ func TestDaemonRefusesUnknownService(t *testing.T) {
 }
 
 func TestDaemonAuthNeverAccepts(t *testing.T) {
-	p := builtinPhone(t, "miui14-en")
+	p := daemonTarget()
 	d := newTestDaemon(t, p, DaemonOptions{Auth: true})
 	h := dialDaemon(t, d)
 	tok := h.connect(maxPayload)
@@ -481,26 +424,22 @@ func TestDaemonAuthNeverAccepts(t *testing.T) {
 }
 
 func TestDaemonUnauthorizedFixture(t *testing.T) {
-	fx := loadBuiltin(t, "miui14-en")
-	fx.State = "unauthorized"
-	p, err := NewPhone(fx, PhoneOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := daemonTarget()
+	p.state = adb.StateUnauthorized
 	d := newTestDaemon(t, p, DaemonOptions{})
 	if got := dialDaemon(t, d).connect(maxPayload); got.cmd != aAUTH {
 		t.Fatalf("answer %v, want AUTH", got)
 	}
 }
 
-// A reboot drops the connection; the next connection finds the phone
-// booted again, its simulated clock past the offline time.
+// A reboot drops the connection; the next connection waits until the
+// device is online again.
 func TestDaemonRebootDropsAndComesBack(t *testing.T) {
-	p := builtinPhone(t, "miui14-en")
+	p := daemonTarget()
 	d := newTestDaemon(t, p, DaemonOptions{})
 	h := dialDaemon(t, d)
 	h.connect(maxPayload)
-	bootID := string(h.run("shell:cat /proc/sys/kernel/random/boot_id"))
+	bootID := string(h.run("shell:boot-id"))
 	h.open("sync:") // a stream that is busy when the phone goes down
 
 	// The phone goes down: the connection drops, with no CLSE first.
@@ -508,8 +447,8 @@ func TestDaemonRebootDropsAndComesBack(t *testing.T) {
 	if pk, err := h.readErr(); err == nil {
 		t.Fatalf("while rebooting: %v, want the connection to drop", pk)
 	}
-	if p.Reboots() != 1 {
-		t.Fatalf("reboots %d", p.Reboots())
+	if p.rebootCount() != 1 {
+		t.Fatalf("reboots %d", p.rebootCount())
 	}
 	if d.Requests()["drop"] != 1 {
 		t.Errorf("requests %v, want one drop", d.Requests())
@@ -519,10 +458,7 @@ func TestDaemonRebootDropsAndComesBack(t *testing.T) {
 	if got := h2.connect(maxPayload); got.cmd != aCNXN {
 		t.Fatalf("after the reboot: %v, want CNXN", got)
 	}
-	if p.Elapsed() < 20*time.Second {
-		t.Errorf("simulated time %s, want past the 20s offline", p.Elapsed())
-	}
-	if newID := string(h2.run("shell:cat /proc/sys/kernel/random/boot_id")); newID == bootID || newID == "" {
+	if newID := string(h2.run("shell:boot-id")); newID == bootID || newID == "" {
 		t.Errorf("boot id %q after the reboot, was %q", newID, bootID)
 	}
 }
@@ -530,7 +466,7 @@ func TestDaemonRebootDropsAndComesBack(t *testing.T) {
 // Close ends connections and services and leaves no goroutine behind.
 func TestDaemonCloseLeavesNoGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
-	p := builtinPhone(t, "miui14-en")
+	p := daemonTarget()
 	d, err := NewDaemon(p, DaemonOptions{})
 	if err != nil {
 		t.Fatal(err)

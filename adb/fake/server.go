@@ -41,23 +41,15 @@ type targetEntry struct {
 	id     uint64
 }
 
-// NewServer starts a server on 127.0.0.1 at a free port serving targets.
+// NewServer starts a server on 127.0.0.1 at a free port serving targets,
+// as httptest.NewServer does for a handler.
 func NewServer(targets ...Target) (*Server, error) {
-	return ListenWith(ServerOptions{}, "127.0.0.1:0", targets...)
+	return Listen("127.0.0.1:0", ServerOptions{}, targets...)
 }
 
-// NewServerWith is NewServer with options.
-func NewServerWith(opts ServerOptions, targets ...Target) (*Server, error) {
-	return ListenWith(opts, "127.0.0.1:0", targets...)
-}
-
-// Listen starts a server on addr (HOST:PORT) serving targets.
-func Listen(addr string, targets ...Target) (*Server, error) {
-	return ListenWith(ServerOptions{}, addr, targets...)
-}
-
-// ListenWith is Listen with options.
-func ListenWith(opts ServerOptions, addr string, targets ...Target) (*Server, error) {
+// Listen starts a server on addr (HOST:PORT; port 0 picks a free one)
+// serving targets.
+func Listen(addr string, opts ServerOptions, targets ...Target) (*Server, error) {
 	l, err := newListener[net.Conn]("fake adb server", addr, opts.Log)
 	if err != nil {
 		return nil, err

@@ -35,6 +35,7 @@ type hostTestTarget struct {
 	waitErr  error // WaitOnline fails with it
 	waitHold bool  // WaitOnline blocks until its ctx ends
 	polls    int
+	reboots  int
 
 	// started and ended get a value when a "shell:block" service starts
 	// and when it returns (after its ctx ended).
@@ -120,18 +121,50 @@ func (t *hostTestTarget) Open(ctx context.Context, service string) (Service, err
 		}, nil
 	case service == "reboot:":
 		return func(ctx context.Context, rw io.ReadWriter) error {
-			t.setState(adb.StateOffline)
+			t.mu.Lock()
+			t.reboots++
+			t.state = adb.StateOffline
+			t.mu.Unlock()
 			return nil
+		}, nil
+	case service == "shell:boot-id":
+		return func(ctx context.Context, rw io.ReadWriter) error {
+			_, err := fmt.Fprintf(rw, "boot-%d\n", t.rebootCount())
+			return err
+		}, nil
+	case strings.HasPrefix(service, "exec:big "):
+		n, err := strconv.Atoi(strings.TrimPrefix(service, "exec:big "))
+		if err != nil {
+			return nil, errors.New("closed")
+		}
+		return func(ctx context.Context, rw io.ReadWriter) error {
+			_, err := rw.Write(bigOutput(n))
+			return err
 		}, nil
 	}
 	return nil, errors.New("closed")
+}
+
+func (t *hostTestTarget) rebootCount() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.reboots
+}
+
+// bigOutput is n deterministic bytes that never repeat with a short period.
+func bigOutput(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i>>9)
+	}
+	return b
 }
 
 // hpStartServer starts a server for targets and closes it when the test
 // ends, failing the test if Close reports an error (recovered panics).
 func hpStartServer(t testing.TB, opts ServerOptions, targets ...Target) *Server {
 	t.Helper()
-	srv, err := NewServerWith(opts, targets...)
+	srv, err := Listen("127.0.0.1:0", opts, targets...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -971,7 +1004,7 @@ func FuzzHostProtocol(f *testing.F) {
 	addr := "127.0.0.1:0"
 	f.Fuzz(func(t *testing.T, data []byte) {
 		targets := []Target{newHostTestTarget("s", adb.StateDevice), newHostTestTarget("off", adb.StateOffline)}
-		srv, err := Listen(addr, targets...)
+		srv, err := Listen(addr, ServerOptions{}, targets...)
 		if err != nil {
 			srv, err = NewServer(targets...)
 		}

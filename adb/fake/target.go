@@ -1,12 +1,18 @@
-// Package fake is a simulated Xiaomi phone behind a real ADB socket.
+// Package fake speaks the ADB protocols on real sockets, so a test or a
+// demo can put a simulated device where a phone and its adb server would
+// be, the way net/http/httptest puts a handler behind a real HTTP server.
 //
-// Server speaks the ADB host protocol on a loopback listener, the way the
-// adb server does, so gadb (and any ADB client) talks to it unchanged, like
-// net/http/httptest does for HTTP. Behind the server, each Phone simulates a
-// device loaded from a fixture: a real shell interpreter with Android's
-// commands, screens from genuine uiautomator dumps, taps that follow the
-// fixture's transitions, reboots, and a simulated clock so nothing sleeps
-// for real.
+// A Target is a device as ADB sees it (the http.Handler of this package):
+// something to list, to wait for, and to open device services (shell:,
+// exec:, sync:, reboot:) on. Server replaces the adb server: it speaks
+// the host protocol on a TCP port and routes device services to its
+// Targets. Daemon replaces adbd behind a real adb server (`adb connect`).
+// ServeSync and MemFS are the device side of the sync: service for
+// Targets that store files.
+//
+// The simulated Xiaomi phone is a Target of its own package,
+// adb/fake/phone; adb/fake/faketest wires a phone, a Server and an
+// adb.Device together for tests.
 package fake
 
 import (
@@ -17,7 +23,8 @@ import (
 )
 
 // Target is a device as the host-protocol server sees it: something to
-// list, to route device services to and to wait for. *Phone implements it.
+// list, to route device services to and to wait for. The simulated phone
+// (adb/fake/phone) implements it.
 type Target interface {
 	// Serial the device is listed under.
 	Serial() string

@@ -16,6 +16,7 @@ import (
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/adb/record"
 	"github.com/miacct/miacct/fixtures"
 	"github.com/miacct/miacct/flows"
@@ -36,9 +37,9 @@ func loadFixture(t testing.TB, ref string) *fixture.Fixture {
 
 // serve puts a phone made from fx behind a real loopback ADB server and
 // returns it with a device reached through the real client.
-func serve(t testing.TB, fx *fixture.Fixture) (*fake.Phone, adb.Device) {
+func serve(t testing.TB, fx *fixture.Fixture) (*phone.Phone, adb.Device) {
 	t.Helper()
-	phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	phone, err := phone.New(fx, phone.Options{})
 	require.NoError(t, err)
 	srv, err := fake.NewServer(phone)
 	require.NoError(t, err)
@@ -140,7 +141,7 @@ func viewTyped(res *flows.Result) []stepView {
 }
 
 // replay loads a recording and serves it.
-func replay(t testing.TB, dir string) (*fake.Phone, adb.Device) {
+func replay(t testing.TB, dir string) (*phone.Phone, adb.Device) {
 	t.Helper()
 	fx := loadFixture(t, dir)
 	require.NotNil(t, fx.Recording, "a recording says so")
@@ -288,7 +289,7 @@ func (c *checkEveryCall) check() {
 	if err != nil {
 		c.t.Fatalf("after call %d the recording does not load: %v", c.loads+1, err)
 	}
-	if _, err := fake.NewPhone(fx, fake.PhoneOptions{}); err != nil {
+	if _, err := phone.New(fx, phone.Options{}); err != nil {
 		c.t.Fatalf("after call %d the recording makes no phone: %v", c.loads+1, err)
 	}
 	c.loads++

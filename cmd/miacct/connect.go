@@ -12,6 +12,7 @@ import (
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/fixtures"
 )
 
@@ -70,17 +71,17 @@ func (a *App) startFake(ref string) (string, error) {
 	if a.Global.Verbose {
 		log = a.IO.ErrOut
 	}
-	phone, err := fake.NewPhone(fx, fake.PhoneOptions{Log: log})
+	ph, err := phone.New(fx, phone.Options{Log: log})
 	if err != nil {
 		return "", fmt.Errorf("fake phone %s: %w", ref, err)
 	}
-	a.watchReplay(fx, phone)
-	srv, err := fake.NewServer(phone)
+	a.watchReplay(fx, ph)
+	srv, err := fake.NewServer(ph)
 	if err != nil {
 		return "", fmt.Errorf("start fake ADB server: %w", err)
 	}
 	a.onExit(func() { _ = srv.Close() })
-	a.verbosef("fake phone %s (serial %s) on %s\n", fx.Name, phone.Serial(), srv.Addr())
+	a.verbosef("fake phone %s (serial %s) on %s\n", fx.Name, ph.Serial(), srv.Addr())
 	return srv.Addr(), nil
 }
 

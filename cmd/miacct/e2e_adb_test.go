@@ -18,6 +18,7 @@ import (
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/adb/hierarchy"
 	"github.com/miacct/miacct/bench"
 	"github.com/miacct/miacct/bench/realadb"
@@ -60,13 +61,13 @@ func lastLines(s string, n int) string {
 
 // serveDaemon serves a fresh built-in phone as a device daemon and
 // connects the adb server to it.
-func serveDaemon(t *testing.T, srv *realadb.Server, scenario string, opts fake.DaemonOptions) (*fake.Phone, string) {
+func serveDaemon(t *testing.T, srv *realadb.Server, scenario string, opts fake.DaemonOptions) (*phone.Phone, string) {
 	t.Helper()
 	fx, err := loadFixture(scenario)
 	if err != nil {
 		t.Fatal(err)
 	}
-	phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	phone, err := phone.New(fx, phone.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func serveDaemon(t *testing.T, srv *realadb.Server, scenario string, opts fake.D
 
 // serveTarget serves a phone as a device daemon, connects the adb server
 // to it and returns its serial.
-func serveTarget(t *testing.T, srv *realadb.Server, phone *fake.Phone, opts fake.DaemonOptions) string {
+func serveTarget(t *testing.T, srv *realadb.Server, phone *phone.Phone, opts fake.DaemonOptions) string {
 	t.Helper()
 	d, err := fake.NewDaemon(phone, opts)
 	if err != nil {
@@ -182,7 +183,7 @@ func TestRealADB(t *testing.T) {
 		fx.Dumps[fx.Display.Start] = big
 		// The reference: the same phone's dump through the in-process
 		// host-protocol server.
-		twin, err := fake.NewPhone(fx, fake.PhoneOptions{})
+		twin, err := phone.New(fx, phone.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +204,7 @@ func TestRealADB(t *testing.T) {
 			t.Fatalf("reference dump of %d bytes, want >= 500 KB", len(want))
 		}
 
-		phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+		phone, err := phone.New(fx, phone.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 )
 
 func newFakeCmd(app *App) *cobra.Command {
@@ -94,7 +95,7 @@ func newFakeServeCmd(app *App) *cobra.Command {
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:0", "`HOST:PORT` to listen on (port 0 picks a free one)")
 	cmd.Flags().StringVar(&opts.AddrFile, "addr-file", "", "write the address served on to `FILE` once listening (for scripts)")
 	cmd.Flags().IntVar(&opts.Copies, "copies", 1, "serve `N` copies of each scenario (own serials and accounts), e.g. a hub of 32 phones")
-	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 0, "really wait the fixture's latencies times `F` (0: simulated time, answers at once; 1: as slow as a phone)")
+	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 0, "really wait the fixture's latencies times `F` (0: simulated time, answers at once; 1: as slow as a ph)")
 	cmd.Flags().BoolVar(&opts.ADBD, "adbd", false, "serve ONE phone as a device daemon (ADB transport protocol) for a real adb server: `adb connect ADDR`")
 	cmd.Flags().BoolVar(&opts.ADBDAuth, "adbd-auth", false, "with --adbd: demand authentication, so the adb server lists the phone unauthorized")
 	return cmd
@@ -112,7 +113,7 @@ func runFakeServe(ctx context.Context, opts *FakeServeOptions) error {
 		return usagef("--latency-scale must be 0 or more")
 	}
 	var targets []fake.Target
-	var phones []*fake.Phone
+	var phones []*phone.Phone
 	var names []string
 	taken := map[string]bool{}    // serials
 	accounts := map[string]bool{} // Xiaomi account ids, per scenario
@@ -125,19 +126,19 @@ func runFakeServe(ctx context.Context, opts *FakeServeOptions) error {
 			// Every phone of one server needs its own serial; copies also
 			// get their own account, like a hub of different phones.
 			_ = i
-			po := fake.PhoneOptions{Log: app.IO.ErrOut, Realtime: opts.LatencyScale, Serial: uniqueSerial(fx.Serial, taken)}
+			po := phone.Options{Log: app.IO.ErrOut, Realtime: opts.LatencyScale, Serial: uniqueSerial(fx.Serial, taken)}
 			po.AccountID = uniqueAccountID(fx, accounts)
-			phone, err := fake.NewPhone(fx, po)
+			ph, err := phone.New(fx, po)
 			if err != nil {
 				return fmt.Errorf("fake phone %s: %w", ref, err)
 			}
-			app.watchReplay(fx, phone)
-			targets = append(targets, phone)
-			phones = append(phones, phone)
+			app.watchReplay(fx, ph)
+			targets = append(targets, ph)
+			phones = append(phones, ph)
 			names = append(names, ref)
 		}
 	}
-	srv, err := fake.ListenWith(fake.ServerOptions{}, opts.Listen, targets...)
+	srv, err := fake.Listen(opts.Listen, fake.ServerOptions{}, targets...)
 	if err != nil {
 		return usagef("listen on %s: %v", opts.Listen, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/phone"
 )
 
 // runFakeServeADBD serves one fake phone as a device daemon: a real adb
@@ -25,11 +26,11 @@ func runFakeServeADBD(ctx context.Context, opts *FakeServeOptions) error {
 	if app.Global.Verbose {
 		log = app.IO.ErrOut
 	}
-	phone, err := fake.NewPhone(fx, fake.PhoneOptions{Log: log})
+	ph, err := phone.New(fx, phone.Options{Log: log})
 	if err != nil {
 		return fmt.Errorf("fake phone %s: %w", ref, err)
 	}
-	d, err := fake.ListenDaemon(opts.Listen, phone, fake.DaemonOptions{Auth: opts.ADBDAuth, Log: log})
+	d, err := fake.ListenDaemon(opts.Listen, fake.DaemonOptions{Auth: opts.ADBDAuth, Log: log}, ph)
 	if err != nil {
 		return usagef("listen on %s: %v", opts.Listen, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/fixtures"
 )
 
@@ -71,16 +72,16 @@ func loadBuiltin(t testing.TB, name string) *fixture.Fixture {
 // phone that is signed in again.
 type rearmable struct {
 	mu    sync.Mutex
-	phone *fake.Phone
+	phone *phone.Phone
 }
 
-func (r *rearmable) current() *fake.Phone {
+func (r *rearmable) current() *phone.Phone {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.phone
 }
 
-func (r *rearmable) rearm(p *fake.Phone) {
+func (r *rearmable) rearm(p *phone.Phone) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.phone = p

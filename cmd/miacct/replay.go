@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 )
 
 // replayLogName is the file in a recording's directory where the last
@@ -19,13 +19,13 @@ const replayLogName = "last-replay.log"
 // watchReplay makes the command write DIR/last-replay.log when it ends,
 // if the phone replays a recording from a directory, and warn when the
 // replay met actions the recording never saw (drift).
-func (a *App) watchReplay(fx *fixture.Fixture, phone *fake.Phone) {
+func (a *App) watchReplay(fx *fixture.Fixture, ph *phone.Phone) {
 	if fx.Recording == nil || fx.Source == "built-in" {
 		return
 	}
 	dir := fx.Source
 	a.onExit(func() {
-		unrecorded := phone.Unrecorded()
+		unrecorded := ph.Unrecorded()
 		if err := writeReplayLog(dir, unrecorded); err != nil {
 			a.IO.Errorf("miacct: %v\n", err)
 		}

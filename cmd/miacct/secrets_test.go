@@ -11,6 +11,7 @@ import (
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/flows"
 )
 
@@ -111,11 +112,11 @@ func TestNoSecretAnywhere(t *testing.T) {
 	// Every step alone, in order, against a served phone whose log (and
 	// its server's) is kept; then the whole job with the web steps.
 	log := &syncBuffer{}
-	phone, err := fake.NewPhone(loadBuiltin(t, "miui14-en"), fake.PhoneOptions{Log: log})
+	phone, err := phone.New(loadBuiltin(t, "miui14-en"), phone.Options{Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := fake.NewServerWith(fake.ServerOptions{Log: log}, phone)
+	srv, err := fake.Listen("127.0.0.1:0", fake.ServerOptions{Log: log}, phone)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 )
 
 // soakRunsEnv sets how many runs TestSoak makes: `make soak` sets 500;
@@ -40,8 +41,8 @@ func TestSoak(t *testing.T) {
 		runs = n
 	}
 	fx := loadBuiltin(t, "miui14-en")
-	newPhone := func() *fake.Phone {
-		p, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	newPhone := func() *phone.Phone {
+		p, err := phone.New(fx, phone.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

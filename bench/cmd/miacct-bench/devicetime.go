@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/miacct/miacct/adb"
-	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/bench"
 	"github.com/miacct/miacct/flows"
 )
@@ -20,7 +20,7 @@ type deviceTime struct {
 	least       time.Duration
 	steps       []bench.StepTime
 	leastOf     map[string]time.Duration
-	counters    fake.Counters
+	counters    phone.Counters
 	dumpLatency time.Duration
 	latency     string
 }
@@ -74,12 +74,12 @@ func measureDeviceTime(ctx context.Context) (deviceTime, error) {
 	if err != nil {
 		return deviceTime{}, err
 	}
-	phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+	ph, err := phone.New(fx, phone.Options{})
 	if err != nil {
 		return deviceTime{}, err
 	}
-	tl := &bench.Timeline{Phone: phone}
-	if _, err := bench.RemoveInProcess(ctx, phone, tl); err != nil {
+	tl := &bench.Timeline{Phone: ph}
+	if _, err := bench.RemoveInProcess(ctx, ph, tl); err != nil {
 		return deviceTime{}, err
 	}
 	typed, err := adb.EncodeText(bench.Password)
@@ -99,10 +99,10 @@ func measureDeviceTime(ctx context.Context) (deviceTime, error) {
 		boot = fx.Boot.Completed
 	}
 	dt := deviceTime{
-		total:       phone.Elapsed(),
+		total:       ph.Elapsed(),
 		steps:       tl.Steps,
 		leastOf:     leastPerStep(lat, settle, len(typed), boot),
-		counters:    phone.Counters(),
+		counters:    ph.Counters(),
 		dumpLatency: lat.Dump,
 		latency: fmt.Sprintf("dump %s, input %s, am start %s, transition %s, shell call %s, booted %s after a reboot",
 			lat.Dump, lat.Input, lat.AmStart, lat.Transition, lat.Shell, boot),

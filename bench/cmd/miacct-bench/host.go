@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/adb/hierarchy"
 	"github.com/miacct/miacct/bench"
 	"github.com/miacct/miacct/flows/ui"
@@ -24,9 +24,9 @@ func hostCost(w io.Writer, device deviceTime) error {
 	remove := testing.Benchmark(func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			phone, err := fake.NewPhone(fx, fake.PhoneOptions{})
+			ph, err := phone.New(fx, phone.Options{})
 			if err == nil {
-				_, err = bench.RemoveInProcess(context.Background(), phone, nil)
+				_, err = bench.RemoveInProcess(context.Background(), ph, nil)
 			}
 			if err != nil {
 				runErr = err
@@ -74,7 +74,7 @@ func hostCost(w io.Writer, device deviceTime) error {
 	row := func(name string, r testing.BenchmarkResult) {
 		fmt.Fprintf(w, "%-44s %12s %12s %12d\n", name, round(time.Duration(r.NsPerOp())), bytesString(r.AllocedBytesPerOp()), r.AllocsPerOp())
 	}
-	row("remove, whole flow (client + fake phone)", remove)
+	row("remove, whole flow (client + fake ph)", remove)
 	row(fmt.Sprintf("parse a %d KB hierarchy dump", len(data)>>10), parse)
 	row(fmt.Sprintf("selector lookup (last of %d nodes)", len(h.Nodes())), lookup)
 	perRemove := time.Duration(remove.NsPerOp())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/bench"
 	"github.com/miacct/miacct/bench/realadb"
 )
@@ -47,11 +48,11 @@ func sideBySide(ctx context.Context, w io.Writer, o options, tmp string, mem *me
 		}
 	}()
 
-	phone, err := bench.NewPhone(fake.PhoneOptions{})
+	ph, err := bench.NewPhone(phone.Options{})
 	if err != nil {
 		return err
 	}
-	timer := bench.NewServiceTimer(phone)
+	timer := bench.NewServiceTimer(ph)
 	serial, closeDaemon, err := serve(ctx, srv, timer)
 	if err != nil {
 		return err
@@ -279,11 +280,11 @@ func serve(ctx context.Context, srv *realadb.Server, t fake.Target) (string, fun
 // the script, and returns the time and the commands the phone received.
 // With rss set it runs miacct under GNU time and stores its peak RSS.
 func runRemove(ctx context.Context, srv *realadb.Server, o options, script bool, rss *int64) (time.Duration, []bench.DeviceCommand, error) {
-	phone, err := bench.NewPhone(fake.PhoneOptions{})
+	ph, err := bench.NewPhone(phone.Options{})
 	if err != nil {
 		return 0, nil, err
 	}
-	rec := bench.NewRecorder(phone)
+	rec := bench.NewRecorder(ph)
 	serial, closeDaemon, err := serve(ctx, srv, rec)
 	if err != nil {
 		return 0, nil, err
@@ -326,13 +327,13 @@ func runRemove(ctx context.Context, srv *realadb.Server, o options, script bool,
 		// passes it only on the phone's command line).
 		return 0, nil, fmt.Errorf("%s: %w\n%s", who, err, out.String())
 	}
-	for _, a := range phone.Accounts() {
+	for _, a := range ph.Accounts() {
 		if a.Type == "com.xiaomi" {
 			return 0, nil, fmt.Errorf("%s: the Xiaomi account is still on the phone", who)
 		}
 	}
-	if phone.Reboots() != 1 {
-		return 0, nil, fmt.Errorf("%s: %d reboots, want 1", who, phone.Reboots())
+	if ph.Reboots() != 1 {
+		return 0, nil, fmt.Errorf("%s: %d reboots, want 1", who, ph.Reboots())
 	}
 	if rss != nil {
 		if *rss, err = readRSS(rssFile); err != nil {

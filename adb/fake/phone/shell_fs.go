@@ -1,4 +1,4 @@
-package fake
+package phone
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/miacct/miacct/adb/fake"
 	"mvdan.cc/sh/v3/interp"
 )
 
@@ -104,7 +105,7 @@ func (f streamFile) Close() error                { return nil }
 
 // phoneFile is a file open for writing; writes land in the MemFS.
 type phoneFile struct {
-	fsys *MemFS
+	fsys *fake.MemFS
 	path string
 	buf  []byte
 }
@@ -174,7 +175,7 @@ func (c *call) cat() int {
 		}
 		data, err := c.p.fsys.ReadFile(c.abs(f))
 		if err != nil {
-			c.errorf("cat: %s: %s\n", f, errnoText(err))
+			c.errorf("cat: %s: %s\n", f, fake.Strerror(err))
 			code = 1
 			continue
 		}
@@ -204,7 +205,7 @@ func (c *call) ls() int {
 		p := c.abs(arg)
 		fi, err := c.p.fsys.Stat(p)
 		if err != nil {
-			c.errorf("ls: %s: %s\n", arg, errnoText(err))
+			c.errorf("ls: %s: %s\n", arg, fake.Strerror(err))
 			code = 1
 			continue
 		}
@@ -214,7 +215,7 @@ func (c *call) ls() int {
 		}
 		infos, err := c.p.fsys.ReadDir(p)
 		if err != nil {
-			c.errorf("ls: %s: %s\n", arg, errnoText(err))
+			c.errorf("ls: %s: %s\n", arg, fake.Strerror(err))
 			code = 1
 			continue
 		}
@@ -271,13 +272,13 @@ func (c *call) rm() int {
 		fi, err := c.p.fsys.Stat(p)
 		if err != nil {
 			if !force {
-				c.errorf("rm: %s: %s\n", arg, errnoText(err))
+				c.errorf("rm: %s: %s\n", arg, fake.Strerror(err))
 				code = 1
 			}
 			continue
 		}
 		if err := checkWritable(p); err != nil {
-			c.errorf("rm: %s: %s\n", arg, errnoText(err))
+			c.errorf("rm: %s: %s\n", arg, fake.Strerror(err))
 			code = 1
 			continue
 		}
@@ -292,7 +293,7 @@ func (c *call) rm() int {
 			err = c.p.fsys.Remove(p)
 		}
 		if err != nil {
-			c.errorf("rm: %s: %s\n", arg, errnoText(err))
+			c.errorf("rm: %s: %s\n", arg, fake.Strerror(err))
 			code = 1
 		}
 	}
@@ -329,7 +330,7 @@ func (c *call) mkdir() int {
 			continue
 		}
 		if err := checkWritable(p); err != nil {
-			c.errorf("mkdir: '%s': %s\n", arg, errnoText(err))
+			c.errorf("mkdir: '%s': %s\n", arg, fake.Strerror(err))
 			code = 1
 			continue
 		}
@@ -341,7 +342,7 @@ func (c *call) mkdir() int {
 			}
 		}
 		if err := c.p.fsys.MkdirAll(p, 0o771); err != nil {
-			c.errorf("mkdir: '%s': %s\n", arg, errnoText(err))
+			c.errorf("mkdir: '%s': %s\n", arg, fake.Strerror(err))
 			code = 1
 		}
 	}
@@ -374,7 +375,7 @@ func (f *syncFS) ReadFile(p string) ([]byte, error) {
 
 func (f *syncFS) WriteFile(p string, data []byte, mode fs.FileMode, mtime time.Time) error {
 	f.charge()
-	if err := checkWritable(cleanPath(p)); err != nil {
+	if err := checkWritable(path.Join("/", p)); err != nil {
 		return &fs.PathError{Op: "open", Path: p, Err: err}
 	}
 	return f.p.fsys.WriteFile(p, data, mode, mtime)

@@ -1,4 +1,4 @@
-package fake
+package phone
 
 import (
 	"strconv"
@@ -32,7 +32,7 @@ func TestBuiltinFixturesBoot(t *testing.T) {
 	for _, s := range list {
 		t.Run(s.Name, func(t *testing.T) {
 			fx := loadBuiltin(t, s.Name)
-			p, err := NewPhone(fx, PhoneOptions{})
+			p, err := New(fx, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +90,7 @@ func tapOnScreen(t *testing.T, p *Phone, s string) {
 }
 
 func TestBuiltinMIUI14SignOut(t *testing.T) {
-	p, err := NewPhone(loadBuiltin(t, "miui14-en"), PhoneOptions{})
+	p, err := New(loadBuiltin(t, "miui14-en"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

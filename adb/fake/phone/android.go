@@ -1,4 +1,4 @@
-package fake
+package phone
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/miacct/miacct/adb/androidcmd"
+	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
 )
 
@@ -151,11 +152,11 @@ func (c *call) uiautomator() int {
 	} else {
 		path := c.abs(file)
 		if err := checkWritable(path); err != nil {
-			c.errorf("ERROR: could not write %s: %s\n", file, errnoText(err))
+			c.errorf("ERROR: could not write %s: %s\n", file, fake.Strerror(err))
 			return 1
 		}
 		if err := p.fsys.WriteFile(path, xml, 0o660, time.Time{}); err != nil {
-			c.errorf("ERROR: could not write %s: %s\n", file, errnoText(err))
+			c.errorf("ERROR: could not write %s: %s\n", file, fake.Strerror(err))
 			return 1
 		}
 	}
@@ -695,7 +696,7 @@ func (c *call) grep() int {
 	for _, f := range files {
 		data, err := c.p.fsys.ReadFile(c.abs(f))
 		if err != nil {
-			c.errorf("grep: %s: %s\n", f, errnoText(err))
+			c.errorf("grep: %s: %s\n", f, fake.Strerror(err))
 			code = 2
 			continue
 		}

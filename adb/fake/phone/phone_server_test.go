@@ -1,4 +1,4 @@
-package fake
+package phone
 
 import (
 	"bytes"
@@ -14,19 +14,20 @@ import (
 	"github.com/electricbubble/gadb"
 
 	"github.com/miacct/miacct/adb"
+	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
 )
 
 // Phones behind the real host-protocol server, driven by gadb over the
 // loopback socket, as the real client code will drive them.
 
-func startPhoneServer(t *testing.T, phones ...*Phone) (*Server, gadb.Client) {
+func startPhoneServer(t *testing.T, phones ...*Phone) (*fake.Server, gadb.Client) {
 	t.Helper()
-	targets := make([]Target, len(phones))
+	targets := make([]fake.Target, len(phones))
 	for i, p := range phones {
 		targets[i] = p
 	}
-	srv, err := NewServer(targets...)
+	srv, err := fake.NewServer(targets...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +68,11 @@ func gadbDevice(t *testing.T, c gadb.Client, serial string) gadb.Device {
 
 func TestPhonesThroughGadb(t *testing.T) {
 	fx := testFixture(t)
-	one, err := NewPhone(fx, PhoneOptions{Serial: "phone-1"})
+	one, err := New(fx, Options{Serial: "phone-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	two, err := NewPhone(fx, PhoneOptions{Serial: "phone-2", AccountID: "777"})
+	two, err := New(fx, Options{Serial: "phone-2", AccountID: "777"})
 	if err != nil {
 		t.Fatal(err)
 	}

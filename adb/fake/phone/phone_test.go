@@ -1,4 +1,4 @@
-package fake
+package phone
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/miacct/miacct/adb"
+	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/adb/hierarchy"
 )
@@ -188,9 +189,9 @@ func newLoggedPhone(t testing.TB, log io.Writer, change ...func(*fixture.Fixture
 	for _, f := range change {
 		f(fx)
 	}
-	p, err := NewPhone(fx, PhoneOptions{Log: log})
+	p, err := New(fx, Options{Log: log})
 	if err != nil {
-		t.Fatalf("NewPhone: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	return p
 }
@@ -296,7 +297,7 @@ func TestNewPhoneAttributesAndState(t *testing.T) {
 		t.Errorf("ListState = %q, want device", got)
 	}
 	attrs := p.Attributes()
-	want := Attributes{Product: "tapas_global", Model: "Redmi Note 12", Device: "tapas", Features: []string{"cmd", "stat_v2"}}
+	want := fake.Attributes{Product: "tapas_global", Model: "Redmi Note 12", Device: "tapas", Features: []string{"cmd", "stat_v2"}}
 	if fmt.Sprint(attrs) != fmt.Sprint(want) {
 		t.Errorf("Attributes = %+v, want %+v", attrs, want)
 	}
@@ -308,7 +309,7 @@ func TestNewPhoneAttributesAndState(t *testing.T) {
 func TestPhoneOptionsMakeCopies(t *testing.T) {
 	fx := testFixture(t)
 	var log bytes.Buffer
-	p, err := NewPhone(fx, PhoneOptions{Serial: "copy2", AccountID: "5550001", Log: &log})
+	p, err := New(fx, Options{Serial: "copy2", AccountID: "5550001", Log: &log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +324,7 @@ func TestPhoneOptionsMakeCopies(t *testing.T) {
 		t.Errorf("Accounts = %v", accts)
 	}
 	if fx.Accounts[0].Name != testAccountID {
-		t.Errorf("NewPhone changed the fixture's accounts: %v", fx.Accounts)
+		t.Errorf("New changed the fixture's accounts: %v", fx.Accounts)
 	}
 	sh(t, p, "am start -a android.settings.XIAOMI_ACCOUNT_SYNC_SETTINGS")
 	sh(t, p, "uiautomator dump /dev/tty") // idle error
@@ -447,7 +448,7 @@ func TestRebootEndsTheCommand(t *testing.T) {
 func TestLogNamesCommandsNotText(t *testing.T) {
 	fx := testFixture(t)
 	var log bytes.Buffer
-	p, err := NewPhone(fx, PhoneOptions{Log: &log})
+	p, err := New(fx, Options{Log: &log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,13 @@
-package fake
+// Package phone is a simulated Xiaomi phone, made from a fixture
+// (adb/fake/fixture): a real shell interpreter with Android's commands
+// (getprop, settings, dumpsys, am, input, uiautomator, screencap, ...),
+// screens from genuine uiautomator dumps, taps and keys that follow the
+// fixture's transitions, reboots, the account web site, replayed
+// recordings, and a simulated clock, so nothing sleeps for real.
+//
+// A *Phone is a fake.Target: serve it with fake.NewServer (or, in tests,
+// adb/fake/faketest) and talk to it with any ADB client.
+package phone
 
 import (
 	"context"
@@ -14,12 +23,13 @@ import (
 	"time"
 
 	"github.com/miacct/miacct/adb"
+	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/adb/hierarchy"
 )
 
-// PhoneOptions adjust a Phone made from a fixture.
-type PhoneOptions struct {
+// Options adjust a Phone made from a fixture.
+type Options struct {
 	// Serial overrides the fixture's serial (several copies on one server).
 	Serial string
 	// AccountID overrides the Xiaomi account's name (copies); the old name
@@ -33,7 +43,7 @@ type PhoneOptions struct {
 	Realtime float64
 }
 
-// Counters count what the phone was asked to do since NewPhone.
+// Counters count what the phone was asked to do since New.
 type Counters struct {
 	// Service calls by kind.
 	Shell, Exec, Sync, Reboot int
@@ -48,23 +58,23 @@ type Counters struct {
 }
 
 // Phone is a simulated Xiaomi phone made from a fixture. It implements
-// Target and is safe for concurrent use. Everything happens in simulated
+// fake.Target and is safe for concurrent use. Everything happens in simulated
 // time: latencies, sleeps, reboots and waits move its clock, not the
-// wall clock (unless PhoneOptions.Realtime asks for it).
+// wall clock (unless Options.Realtime asks for it).
 type Phone struct {
 	fx       *fixture.Fixture // read-only
 	cfg      phoneConfig      // fixture values with defaults, read-only
 	serial   string
 	dumps    map[string]*hierarchy.Hierarchy // fixture dumps (AccountID applied), read-only
 	recorded []recordedCommand               // read-only
-	fsys     *MemFS
+	fsys     *fake.MemFS
 	logw     io.Writer
 	realtime float64
 
 	logMu sync.Mutex
 
 	mu              sync.Mutex
-	now             time.Duration // simulated time since NewPhone
+	now             time.Duration // simulated time since New
 	onlineAt        time.Duration // offline before this moment
 	bootCompletedAt time.Duration // sys.boot_completed is 0 before this moment
 	props           map[string]string
@@ -81,7 +91,7 @@ type Phone struct {
 	replayed        []int // outputs answered per recorded command
 }
 
-var _ Target = (*Phone)(nil)
+var _ fake.Target = (*Phone)(nil)
 
 // phoneConfig is the fixture's device description with defaults filled,
 // so a fixture built in Go without the loader works too.
@@ -110,9 +120,9 @@ const (
 	bootIDPath        = "/proc/sys/kernel/random/boot_id"
 )
 
-// NewPhone makes a phone from a loaded fixture. The fixture is not
+// New makes a phone from a loaded fixture. The fixture is not
 // changed; the phone keeps its own copies of everything it changes.
-func NewPhone(fx *fixture.Fixture, opts PhoneOptions) (*Phone, error) {
+func New(fx *fixture.Fixture, opts Options) (*Phone, error) {
 	if fx == nil {
 		return nil, errors.New("new phone: no fixture")
 	}
@@ -170,7 +180,7 @@ func NewPhone(fx *fixture.Fixture, opts PhoneOptions) (*Phone, error) {
 	if p.recorded, err = parseRecorded(fx.Commands); err != nil {
 		return nil, fmt.Errorf("new phone from fixture %s: %w", fx.Name, err)
 	}
-	p.fsys = NewMemFS()
+	p.fsys = fake.NewMemFS()
 	for _, path := range slices.Sorted(maps.Keys(fx.Files)) {
 		if err := p.fsys.WriteFile(path, []byte(fx.Files[path]), 0o644, time.Time{}); err != nil {
 			return nil, fmt.Errorf("new phone: seed file %s: %w", path, err)
@@ -305,10 +315,10 @@ func (p *Phone) ListState() adb.State {
 
 // Attributes are the product, model and device properties and the
 // fixture's features.
-func (p *Phone) Attributes() Attributes {
+func (p *Phone) Attributes() fake.Attributes {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Attributes{
+	return fake.Attributes{
 		Product:  p.props["ro.product.name"],
 		Model:    p.props["ro.product.model"],
 		Device:   p.props["ro.product.device"],
@@ -339,7 +349,7 @@ func (p *Phone) WaitOnline(ctx context.Context) error {
 
 // Open starts a device service: shell:, exec:, shell,v2,...:, sync: or
 // reboot:. Anything else is refused with "closed", as adbd does.
-func (p *Phone) Open(ctx context.Context, service string) (Service, error) {
+func (p *Phone) Open(ctx context.Context, service string) (fake.Service, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
@@ -368,7 +378,7 @@ func (p *Phone) Open(ctx context.Context, service string) (Service, error) {
 		p.counters.Sync++
 		p.logf("sync")
 		return func(ctx context.Context, rw io.ReadWriter) error {
-			return ServeSync(ctx, rw, &syncFS{p: p, ctx: ctx})
+			return fake.ServeSync(ctx, rw, &syncFS{p: p, ctx: ctx})
 		}, nil
 	case "reboot":
 		p.counters.Reboot++
@@ -391,7 +401,7 @@ func (p *Phone) Counters() Counters {
 	return p.counters
 }
 
-// Elapsed is the simulated device time since NewPhone.
+// Elapsed is the simulated device time since New.
 func (p *Phone) Elapsed() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -428,7 +438,7 @@ func (p *Phone) DataChoice() string {
 	return p.dataChoice
 }
 
-// TypedText is everything typed since NewPhone, after Android's
+// TypedText is everything typed since New, after Android's
 // processing of `input text` and printable key events.
 func (p *Phone) TypedText() string {
 	p.mu.Lock()
@@ -436,7 +446,7 @@ func (p *Phone) TypedText() string {
 	return p.typed.String()
 }
 
-// Reboots counts the reboots since NewPhone.
+// Reboots counts the reboots since New.
 func (p *Phone) Reboots() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()

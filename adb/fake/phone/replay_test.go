@@ -1,4 +1,4 @@
-package fake
+package phone
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/miacct/miacct/adb"
+	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
 )
 
@@ -20,7 +21,7 @@ func replayDevice(t *testing.T, change func(*fixture.Fixture)) (adb.Device, *Pho
 		changes = append(changes, change)
 	}
 	p := newTestPhone(t, changes...)
-	srv, err := NewServer(p)
+	srv, err := fake.NewServer(p)
 	if err != nil {
 		t.Fatal(err)
 	}

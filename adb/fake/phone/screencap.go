@@ -1,4 +1,4 @@
-package fake
+package phone
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
 
+	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/hierarchy"
 )
 
@@ -93,11 +94,11 @@ func (c *call) screencap() int {
 	}
 	path := c.abs(file)
 	if err := checkWritable(path); err != nil {
-		c.errorf("Error opening file: %s (%s)\n", file, errnoText(err))
+		c.errorf("Error opening file: %s (%s)\n", file, fake.Strerror(err))
 		return 1
 	}
 	if err := p.fsys.WriteFile(path, out, 0o660, time.Time{}); err != nil {
-		c.errorf("Error opening file: %s (%s)\n", file, errnoText(err))
+		c.errorf("Error opening file: %s (%s)\n", file, fake.Strerror(err))
 		return 1
 	}
 	return 0

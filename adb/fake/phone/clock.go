@@ -1,4 +1,4 @@
-package fake
+package phone
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 // The phone's clock is simulated: Phone.now only moves when the phone
 // spends time (latencies, sleep, reboots, polls, waits). Nothing sleeps
-// for real unless PhoneOptions.Realtime asks for it.
+// for real unless Options.Realtime asks for it.
 
 // advanceLocked moves the simulated clock by d and returns the real time
 // to sleep for it (zero unless Realtime is set); the caller sleeps after
@@ -24,7 +24,7 @@ func (p *Phone) advanceLocked(d time.Duration) time.Duration {
 }
 
 // sleepReal sleeps d of real time, or until ctx ends. It is only ever
-// asked to sleep when PhoneOptions.Realtime is set.
+// asked to sleep when Options.Realtime is set.
 func sleepReal(ctx context.Context, d time.Duration) {
 	if d <= 0 {
 		return

@@ -1,4 +1,4 @@
-package fake
+package phone
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
@@ -231,7 +232,7 @@ func (s *session) stopped() error {
 // shellService runs script as `sh -c` would on the phone. Shell v1 and
 // exec merge stdout and stderr; shell v2 frames them and sends the exit
 // status.
-func (p *Phone) shellService(service, script string, v2 bool) Service {
+func (p *Phone) shellService(service, script string, v2 bool) fake.Service {
 	return func(ctx context.Context, rw io.ReadWriter) error {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()

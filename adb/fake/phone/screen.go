@@ -1,4 +1,4 @@
-package fake
+package phone
 
 import (
 	"crypto/sha256"

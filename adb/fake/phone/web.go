@@ -1,4 +1,4 @@
-package fake
+package phone
 
 // The account web site as the phone's browser sees it: a session that
 // sign-in pages open and close, and the account's deletion.
