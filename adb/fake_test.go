@@ -15,67 +15,30 @@ import (
 	"time"
 
 	"github.com/miacct/miacct/adb"
-	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/faketest"
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/adb/hierarchy"
-	"github.com/miacct/miacct/fixtures"
 )
 
-// loadFixture loads a built-in fixture; change may edit it before the
-// phone is built from it.
-func loadFixture(t *testing.T, name string, change func(*fixture.Fixture)) *fixture.Fixture {
+// setup starts a fake miui14-en phone (change may edit its fixture
+// first) behind a fake server and returns it with a client of that
+// server and the device.
+func setup(t *testing.T, change func(*fixture.Fixture)) (*phone.Phone, *adb.Client, adb.Device) {
 	t.Helper()
-	fx, err := fixture.Loader{Builtin: fixtures.FS()}.Load(name)
-	if err != nil {
-		t.Fatalf("load fixture %s: %v", name, err)
-	}
+	fx := faketest.Fixture(t, "miui14-en")
 	if change != nil {
 		change(fx)
 	}
-	return fx
-}
-
-func newPhone(t *testing.T, fx *fixture.Fixture) *phone.Phone {
-	t.Helper()
-	phone, err := phone.New(fx, phone.Options{})
-	if err != nil {
-		t.Fatalf("new phone: %v", err)
+	env := faketest.Start(t, fx, faketest.Options{})
+	if env.Device == nil {
+		t.Fatal("the phone is not usable over ADB")
 	}
-	return phone
-}
-
-// startServer serves targets on a real loopback socket until the test ends.
-func startServer(t *testing.T, targets ...fake.Target) *fake.Server {
-	t.Helper()
-	srv, err := fake.NewServer(targets...)
-	if err != nil {
-		t.Fatalf("fake server: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("fake server: %v", err)
-		}
-	})
-	return srv
-}
-
-// setup starts a fake miui14-en phone behind a fake server and returns
-// it with a client of that server and the device.
-func setup(t *testing.T, change func(*fixture.Fixture)) (*phone.Phone, *adb.Client, adb.Device) {
-	t.Helper()
-	phone := newPhone(t, loadFixture(t, "miui14-en", change))
-	srv := startServer(t, phone)
-	c := adb.NewClient(srv.Addr(), adb.ClientOptions{})
-	d, err := c.Device(context.Background(), "")
-	if err != nil {
-		t.Fatalf("device: %v", err)
-	}
-	return phone, c, d
+	return env.Phone, env.Client, env.Device
 }
 
 func TestServerQueries(t *testing.T) {
-	phone, c, d := setup(t, nil)
+	ph, c, d := setup(t, nil)
 	ctx := context.Background()
 	v, err := c.Version(ctx)
 	if err != nil || v != 41 {
@@ -85,14 +48,14 @@ func TestServerQueries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 1 || list[0].Serial != phone.Serial() || list[0].State != adb.StateDevice || list[0].Server != c.Addr() {
+	if len(list) != 1 || list[0].Serial != ph.Serial() || list[0].State != adb.StateDevice || list[0].Server != c.Addr() {
 		t.Errorf("Devices = %+v", list)
 	}
 	if list[0].Model != "23021RAAEG" || list[0].Product != "tapas_global" || list[0].Device != "tapas" {
 		t.Errorf("attributes = %+v", list[0])
 	}
-	if d.Serial() != phone.Serial() {
-		t.Errorf("Serial = %q, want %q", d.Serial(), phone.Serial())
+	if d.Serial() != ph.Serial() {
+		t.Errorf("Serial = %q, want %q", d.Serial(), ph.Serial())
 	}
 	st, err := d.State(ctx)
 	if err != nil || st != adb.StateDevice {
@@ -102,11 +65,11 @@ func TestServerQueries(t *testing.T) {
 		t.Errorf("WaitForDevice on an online device: %v", err)
 	}
 	_, err = c.Device(ctx, "nope")
-	if !errors.Is(err, adb.ErrDeviceNotFound) || !strings.Contains(err.Error(), phone.Serial()) {
-		t.Errorf("Device(nope) = %v, want ErrDeviceNotFound listing %s", err, phone.Serial())
+	if !errors.Is(err, adb.ErrDeviceNotFound) || !strings.Contains(err.Error(), ph.Serial()) {
+		t.Errorf("Device(nope) = %v, want ErrDeviceNotFound listing %s", err, ph.Serial())
 	}
-	d2, err := c.Device(ctx, phone.Serial())
-	if err != nil || d2.Serial() != phone.Serial() {
+	d2, err := c.Device(ctx, ph.Serial())
+	if err != nil || d2.Serial() != ph.Serial() {
 		t.Errorf("Device(serial) = %v, %v", d2, err)
 	}
 }
@@ -114,23 +77,21 @@ func TestServerQueries(t *testing.T) {
 func TestDeviceSelectionErrors(t *testing.T) {
 	ctx := context.Background()
 	t.Run("none", func(t *testing.T) {
-		srv := startServer(t)
-		_, err := adb.NewClient(srv.Addr(), adb.ClientOptions{}).Device(ctx, "")
+		_, err := faketest.Serve(t, faketest.Options{}).Client.Device(ctx, "")
 		if !errors.Is(err, adb.ErrNoDevice) {
 			t.Errorf("error = %v, want ErrNoDevice", err)
 		}
 	})
 	t.Run("several", func(t *testing.T) {
-		a, err := phone.New(loadFixture(t, "miui14-en", nil), phone.Options{Serial: "AAA"})
+		a, err := phone.New(faketest.Fixture(t, "miui14-en"), phone.Options{Serial: "AAA"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := phone.New(loadFixture(t, "miui14-en", nil), phone.Options{Serial: "BBB"})
+		b, err := phone.New(faketest.Fixture(t, "miui14-en"), phone.Options{Serial: "BBB"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := startServer(t, a, b)
-		c := adb.NewClient(srv.Addr(), adb.ClientOptions{})
+		c := faketest.Serve(t, faketest.Options{}, a, b).Client
 		_, err = c.Device(ctx, "")
 		var multi *adb.MultipleDevicesError
 		if !errors.As(err, &multi) || len(multi.Devices) != 2 {
@@ -144,9 +105,9 @@ func TestDeviceSelectionErrors(t *testing.T) {
 		}
 	})
 	t.Run("unauthorized", func(t *testing.T) {
-		phone := newPhone(t, loadFixture(t, "miui14-en", func(fx *fixture.Fixture) { fx.State = "unauthorized" }))
-		srv := startServer(t, phone)
-		c := adb.NewClient(srv.Addr(), adb.ClientOptions{})
+		fx := faketest.Fixture(t, "miui14-en")
+		fx.State = "unauthorized"
+		c := faketest.Start(t, fx, faketest.Options{}).Client
 		_, err := c.Device(ctx, "")
 		if !errors.Is(err, adb.ErrUnauthorized) || !strings.Contains(err.Error(), "RSA") {
 			t.Errorf("error = %v, want ErrUnauthorized asking to accept the RSA prompt", err)
@@ -157,9 +118,9 @@ func TestDeviceSelectionErrors(t *testing.T) {
 		}
 	})
 	t.Run("offline", func(t *testing.T) {
-		phone := newPhone(t, loadFixture(t, "miui14-en", func(fx *fixture.Fixture) { fx.State = "offline" }))
-		srv := startServer(t, phone)
-		_, err := adb.NewClient(srv.Addr(), adb.ClientOptions{}).Device(ctx, "")
+		fx := faketest.Fixture(t, "miui14-en")
+		fx.State = "offline"
+		_, err := faketest.Start(t, fx, faketest.Options{}).Client.Device(ctx, "")
 		if !errors.Is(err, adb.ErrOffline) {
 			t.Errorf("error = %v, want ErrOffline", err)
 		}
@@ -205,7 +166,7 @@ func TestExec(t *testing.T) {
 }
 
 func TestProps(t *testing.T) {
-	fx := loadFixture(t, "miui14-en", nil)
+	fx := faketest.Fixture(t, "miui14-en")
 	_, _, d := setup(t, nil)
 	ctx := context.Background()
 	props, err := adb.Props(ctx, d)
@@ -228,38 +189,38 @@ func TestProps(t *testing.T) {
 }
 
 // typeAndCheck types s through the phone and checks what arrived.
-func typeAndCheck(t *testing.T, ctx context.Context, d adb.Device, phone *phone.Phone, s string) {
+func typeAndCheck(t *testing.T, ctx context.Context, d adb.Device, ph *phone.Phone, s string) {
 	t.Helper()
-	before := phone.TypedText()
+	before := ph.TypedText()
 	if err := adb.Input(ctx, d, adb.Text(s)); err != nil {
 		t.Fatalf("Input(Text(%q)): %v", s, err)
 	}
-	if got := strings.TrimPrefix(phone.TypedText(), before); got != s {
+	if got := strings.TrimPrefix(ph.TypedText(), before); got != s {
 		t.Fatalf("typed %q, phone got %q", s, got)
 	}
 }
 
 func TestTypeEveryPrintableCharacter(t *testing.T) {
-	phone, _, d := setup(t, nil)
+	ph, _, d := setup(t, nil)
 	ctx := context.Background()
 	for c := byte(0x20); c <= 0x7e; c++ {
 		s := string(c)
 		for _, text := range []string{s, "%" + s, s + "%", "s" + s, s + "s", "%" + s + "s " + s + "%s%" + s} {
-			typeAndCheck(t, ctx, d, phone, text)
+			typeAndCheck(t, ctx, d, ph, text)
 		}
 	}
-	if phone.Reboots() != 0 {
-		t.Errorf("typing rebooted the phone %d times", phone.Reboots())
+	if ph.Reboots() != 0 {
+		t.Errorf("typing rebooted the phone %d times", ph.Reboots())
 	}
 }
 
 func TestTypeDemoPassword(t *testing.T) {
-	phone, _, d := setup(t, nil)
+	ph, _, d := setup(t, nil)
 	cd := adb.Counted(d)
 	ctx := context.Background()
-	typeAndCheck(t, ctx, cd, phone, demoPassword)
-	if phone.Reboots() != 0 {
-		t.Errorf("$(reboot) ran: %d reboots", phone.Reboots())
+	typeAndCheck(t, ctx, cd, ph, demoPassword)
+	if ph.Reboots() != 0 {
+		t.Errorf("$(reboot) ran: %d reboots", ph.Reboots())
 	}
 	got := cd.Counts()
 	if got.Shell != 1 || got.Inputs != 2 {
@@ -268,7 +229,7 @@ func TestTypeDemoPassword(t *testing.T) {
 }
 
 func TestInputBatch(t *testing.T) {
-	phone, _, d := setup(t, nil)
+	ph, _, d := setup(t, nil)
 	cd := adb.Counted(d)
 	ctx := context.Background()
 	err := adb.Input(ctx, cd,
@@ -283,8 +244,8 @@ func TestInputBatch(t *testing.T) {
 	if got := cd.Counts(); got.Shell != 1 || got.Inputs != 5 {
 		t.Errorf("counts = %+v, want 1 shell with 5 input invocations", got)
 	}
-	if !strings.HasSuffix(phone.TypedText(), "a b") {
-		t.Errorf("typed %q", phone.TypedText())
+	if !strings.HasSuffix(ph.TypedText(), "a b") {
+		t.Errorf("typed %q", ph.TypedText())
 	}
 	if err := adb.Input(ctx, cd, adb.Text("naïve")); !errors.Is(err, adb.ErrUntypable) {
 		t.Errorf("non-ASCII: %v, want ErrUntypable", err)
@@ -411,7 +372,7 @@ func TestStartActivity(t *testing.T) {
 }
 
 func TestRebootAndWait(t *testing.T) {
-	phone, _, d := setup(t, nil)
+	ph, _, d := setup(t, nil)
 	cd := adb.Counted(d)
 	ctx := context.Background()
 	before, err := adb.BootID(ctx, cd)
@@ -421,8 +382,8 @@ func TestRebootAndWait(t *testing.T) {
 	if err := adb.RebootAndWait(ctx, cd, 10*time.Minute); err != nil {
 		t.Fatalf("RebootAndWait: %v", err)
 	}
-	if phone.Reboots() != 1 {
-		t.Errorf("reboots = %d, want 1", phone.Reboots())
+	if ph.Reboots() != 1 {
+		t.Errorf("reboots = %d, want 1", ph.Reboots())
 	}
 	after, err := adb.BootID(ctx, cd)
 	if err != nil || after == before {
@@ -533,12 +494,12 @@ func TestCountingConcurrent(t *testing.T) {
 }
 
 func TestReboot(t *testing.T) {
-	phone, _, d := setup(t, nil)
+	ph, _, d := setup(t, nil)
 	if err := d.Reboot(context.Background()); err != nil {
 		t.Fatalf("Reboot: %v", err)
 	}
-	if phone.Reboots() != 1 {
-		t.Errorf("reboots = %d", phone.Reboots())
+	if ph.Reboots() != 1 {
+		t.Errorf("reboots = %d", ph.Reboots())
 	}
 	// Waiting brings it back in simulated time.
 	if err := d.WaitForDevice(context.Background()); err != nil {

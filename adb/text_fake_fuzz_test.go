@@ -5,13 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/miacct/miacct/adb"
-	"github.com/miacct/miacct/adb/fake"
-	"github.com/miacct/miacct/adb/fake/fixture"
-	"github.com/miacct/miacct/adb/fake/phone"
-	"github.com/miacct/miacct/fixtures"
+	"github.com/miacct/miacct/adb/fake/faketest"
 )
 
 // FuzzTypeTextOnFakePhone types arbitrary text the way the flows type the
@@ -28,24 +24,8 @@ func FuzzTypeTextOnFakePhone(f *testing.F) {
 		"a\\%sb", "%s%s%s", strings.Repeat("%s", 300), strings.Repeat("x", 1001)} {
 		f.Add(s)
 	}
-	fx, err := fixture.Loader{Builtin: fixtures.FS()}.Load("miui14-en")
-	if err != nil {
-		f.Fatal(err)
-	}
-	phone, err := phone.New(fx, phone.Options{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	srv, err := fake.NewServer(phone)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { _ = srv.Close() })
+	dev, ph := faketest.Device(f, "miui14-en")
 	ctx := context.Background()
-	dev, err := adb.NewClient(srv.Addr(), adb.ClientOptions{CallTimeout: 30 * time.Second}).Device(ctx, "")
-	if err != nil {
-		f.Fatal(err)
-	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if adb.CheckTypable(s) != nil {
 			if err := adb.Input(ctx, dev, adb.Text(s)); !errors.Is(err, adb.ErrUntypable) {
@@ -53,13 +33,13 @@ func FuzzTypeTextOnFakePhone(f *testing.F) {
 			}
 			return
 		}
-		before := phone.Counters()
-		typedBefore := len(phone.TypedText())
+		before := ph.Counters()
+		typedBefore := len(ph.TypedText())
 		if err := adb.Input(ctx, dev, adb.Text(s)); err != nil {
 			t.Fatalf("Input(Text(%q)): %v", s, err)
 		}
-		after := phone.Counters()
-		if got := phone.TypedText()[typedBefore:]; got != s {
+		after := ph.Counters()
+		if got := ph.TypedText()[typedBefore:]; got != s {
 			t.Fatalf("typed %q, the phone received %q", s, got)
 		}
 		if after.Shell+after.Exec != before.Shell+before.Exec+1 {

@@ -10,10 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/miacct/miacct/adb"
-	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/faketest"
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/adb/fake/phone"
-	"github.com/miacct/miacct/fixtures"
 	"github.com/miacct/miacct/flows"
 )
 
@@ -21,22 +20,17 @@ import (
 // (change may edit it first) through the real client and a fake server.
 func diagnose(t *testing.T, name string, change func(*fixture.Fixture)) (*flows.Diagnosis, *phone.Phone) {
 	t.Helper()
-	fx, err := fixture.Loader{Builtin: fixtures.FS()}.Load(name)
-	require.NoError(t, err)
+	fx := faketest.Fixture(t, name)
 	if change != nil {
 		change(fx)
 	}
-	phone, err := phone.New(fx, phone.Options{})
-	require.NoError(t, err)
-	srv, err := fake.NewServer(phone)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
-	c := adb.NewClient(srv.Addr(), adb.ClientOptions{CallTimeout: 10 * time.Second})
+	env := faketest.Start(t, fx, faketest.Options{Client: adb.ClientOptions{CallTimeout: 10 * time.Second}})
+	c := env.Client
 	d := flows.Diagnose(context.Background(), flows.DoctorTarget{
 		Server: func(ctx context.Context) error { _, err := c.Version(ctx); return err },
 		Device: func(ctx context.Context) (adb.Device, error) { return c.Device(ctx, "") },
 	})
-	return d, phone
+	return d, env.Phone
 }
 
 // statuses is name=status for every check, in order.
@@ -73,7 +67,7 @@ func TestDoctorOnFaultFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
-			d, phone := diagnose(t, tt.fixture, nil)
+			d, ph := diagnose(t, tt.fixture, nil)
 			assert.Equal(t, tt.want, statuses(d))
 			if tt.failed == "" {
 				assert.True(t, d.OK())
@@ -87,15 +81,15 @@ func TestDoctorOnFaultFixtures(t *testing.T) {
 			}
 			// Read-only but for the one wake-up key: nothing started,
 			// written, restarted or removed.
-			c := phone.Counters()
+			c := ph.Counters()
 			assert.LessOrEqual(t, c.Inputs, 1)
 			assert.Zero(t, c.AmStarts)
 			assert.Zero(t, c.Reboots)
 			assert.Zero(t, c.Dumps)
-			assert.Equal(t, "launcher", phone.Screen())
-			assert.Equal(t, "0", phone.Setting("global", "stay_on_while_plugged_in"))
+			assert.Equal(t, "launcher", ph.Screen())
+			assert.Equal(t, "0", ph.Setting("global", "stay_on_while_plugged_in"))
 			if tt.fixture != "miui14-en-no-account" {
-				assert.Len(t, phone.Accounts(), 2)
+				assert.Len(t, ph.Accounts(), 2)
 			}
 		})
 	}
@@ -142,12 +136,12 @@ func TestDoctorBatteryAndOtherPhones(t *testing.T) {
 // Asleep with a secure lock: the wake-up key shows the lock screen, which
 // doctor reports as a failure, as remove would.
 func TestDoctorAsleepAndLocked(t *testing.T) {
-	d, phone := diagnose(t, "miui14-en", func(fx *fixture.Fixture) {
+	d, ph := diagnose(t, "miui14-en", func(fx *fixture.Fixture) {
 		no, yes := false, true
 		fx.Display.Awake, fx.Display.Locked = &no, &yes
 	})
 	s := check(d, "screen")
 	assert.Equal(t, flows.CheckFail, s.Status)
 	assert.Contains(t, s.Fix, "unlock")
-	assert.True(t, phone.Awake(), "woken by the test key")
+	assert.True(t, ph.Awake(), "woken by the test key")
 }

@@ -16,9 +16,9 @@ import (
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/faketest"
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/adb/fake/phone"
-	"github.com/miacct/miacct/fixtures"
 	"github.com/miacct/miacct/flows"
 	"github.com/miacct/miacct/flows/ui"
 )
@@ -27,24 +27,20 @@ import (
 // timeout, through the real client.
 func serveTarget(t *testing.T, target fake.Target, timeout time.Duration) adb.Device {
 	t.Helper()
-	srv, err := fake.NewServer(target)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
-	dev, err := adb.NewClient(srv.Addr(), adb.ClientOptions{CallTimeout: timeout}).Device(context.Background(), "")
-	require.NoError(t, err)
-	return dev
+	env := faketest.Serve(t, faketest.Options{Client: adb.ClientOptions{CallTimeout: timeout}}, target)
+	require.NotNil(t, env.Device, "the phone is usable over ADB")
+	return env.Device
 }
 
 func newFixturePhone(t *testing.T, name string, change func(*fixture.Fixture)) *phone.Phone {
 	t.Helper()
-	fx, err := fixture.Loader{Builtin: fixtures.FS()}.Load(name)
-	require.NoError(t, err)
+	fx := faketest.Fixture(t, name)
 	if change != nil {
 		change(fx)
 	}
-	phone, err := phone.New(fx, phone.Options{})
+	ph, err := phone.New(fx, phone.Options{})
 	require.NoError(t, err)
-	return phone
+	return ph
 }
 
 func hasXiaomiAccount(p *phone.Phone) bool {
@@ -127,48 +123,46 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
-			phone := newFixturePhone(t, tt.fixture, nil)
-			dev := serveTarget(t, phone, 10*time.Second)
+			ph := newFixturePhone(t, tt.fixture, nil)
+			dev := serveTarget(t, ph, 10*time.Second)
 			s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
 			require.NoError(t, err)
 			res := s.Remove(context.Background(), "")
 			require.NoError(t, s.Close(context.Background()))
-			tt.check(t, phone, res)
+			tt.check(t, ph, res)
 		})
 	}
 }
 
 func TestUnauthorizedFixture(t *testing.T) {
-	phone := newFixturePhone(t, "miui14-en-unauthorized", nil)
-	srv, err := fake.NewServer(phone)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
-	_, err = adb.NewClient(srv.Addr(), adb.ClientOptions{}).Device(context.Background(), "")
+	env := faketest.Start(t, faketest.Fixture(t, "miui14-en-unauthorized"), faketest.Options{})
+	ph := env.Phone
+	_, err := env.Client.Device(context.Background(), "")
 	require.ErrorIs(t, err, adb.ErrUnauthorized)
 	assert.Contains(t, err.Error(), "RSA")
-	assert.Zero(t, phone.Counters().Shell+phone.Counters().Exec)
+	assert.Zero(t, ph.Counters().Shell+ph.Counters().Exec)
 }
 
 // A command that never returns ends at the call's deadline (the CLI's
 // --timeout) with a timeout, and the run names the step to resume from.
 func TestHangFixtureTimesOut(t *testing.T) {
-	phone := newFixturePhone(t, "miui14-en-hang", nil)
-	dev := serveTarget(t, phone, 300*time.Millisecond)
+	ph := newFixturePhone(t, "miui14-en-hang", nil)
+	dev := serveTarget(t, ph, 300*time.Millisecond)
 	s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
 	require.NoError(t, err)
 	res := s.Remove(context.Background(), "")
 	require.ErrorIs(t, res.Err, adb.ErrTimeout)
 	assert.Equal(t, flows.StepOpenSettings, res.Resume)
 	require.NoError(t, s.Close(context.Background()), "the phone still answers other commands")
-	assert.Equal(t, "0", phone.Setting("global", "stay_on_while_plugged_in"))
-	assert.True(t, hasXiaomiAccount(phone))
+	assert.Equal(t, "0", ph.Setting("global", "stay_on_while_plugged_in"))
+	assert.True(t, hasXiaomiAccount(ph))
 }
 
 // The phone drops off ADB while the password is confirmed, after it was
 // accepted: the step is not repeated, the run stops as a lost device
 // (exit 7) naming reboot, and resuming there finishes the job.
 func TestDisconnectAfterPasswordAccepted(t *testing.T) {
-	phone := newFixturePhone(t, "miui14-en", func(fx *fixture.Fixture) {
+	ph := newFixturePhone(t, "miui14-en", func(fx *fixture.Fixture) {
 		trs := fx.Screens["password-dialog"].Transitions
 		for i := range trs {
 			if trs[i].When == "password-correct" {
@@ -176,7 +170,7 @@ func TestDisconnectAfterPasswordAccepted(t *testing.T) {
 			}
 		}
 	})
-	dev := serveTarget(t, phone, 10*time.Second)
+	dev := serveTarget(t, ph, 10*time.Second)
 	s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
 	require.NoError(t, err)
 	res := s.Remove(context.Background(), "")
@@ -184,15 +178,15 @@ func TestDisconnectAfterPasswordAccepted(t *testing.T) {
 	require.ErrorIs(t, res.Err, adb.ErrDeviceLost)
 	assert.Contains(t, res.Err.Error(), "the password was accepted")
 	assert.Equal(t, flows.StepReboot, res.Resume)
-	assert.Equal(t, demoPassword, phone.TypedText(), "typed once, not repeated")
-	assert.Zero(t, phone.Reboots())
+	assert.Equal(t, demoPassword, ph.TypedText(), "typed once, not repeated")
+	assert.Zero(t, ph.Reboots())
 
 	s2, err := flows.Open(context.Background(), dev, flows.Options{})
 	require.NoError(t, err)
 	res = s2.Remove(context.Background(), res.Resume)
 	require.NoError(t, res.Err)
-	assert.Equal(t, 1, phone.Reboots())
-	assert.False(t, hasXiaomiAccount(phone))
+	assert.Equal(t, 1, ph.Reboots())
+	assert.False(t, hasXiaomiAccount(ph))
 }
 
 // dropTap is a phone whose connection drops once while the password is
@@ -230,22 +224,22 @@ func (d *dropTap) Open(ctx context.Context, service string) (fake.Service, error
 // enter-password, and resuming deletes the text left in the field before
 // typing, so the password is right the second time.
 func TestDisconnectBeforeOKClearsTheField(t *testing.T) {
-	phone := &dropTap{Phone: newFixturePhone(t, "miui14-en", nil)}
-	dev := serveTarget(t, phone, 10*time.Second)
+	ph := &dropTap{Phone: newFixturePhone(t, "miui14-en", nil)}
+	dev := serveTarget(t, ph, 10*time.Second)
 	s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
 	require.NoError(t, err)
 	res := s.Remove(context.Background(), "")
-	require.True(t, phone.dropped.Load(), "the connection was dropped")
+	require.True(t, ph.dropped.Load(), "the connection was dropped")
 	require.ErrorIs(t, res.Err, adb.ErrDeviceLost)
 	assert.Contains(t, res.Err.Error(), "the account is still signed in")
 	assert.Equal(t, flows.StepEnterPassword, res.Resume)
-	assert.Equal(t, "password-dialog", phone.Screen())
-	assert.Equal(t, demoPassword, phone.TypedText(), "typed, not confirmed")
+	assert.Equal(t, "password-dialog", ph.Screen())
+	assert.Equal(t, demoPassword, ph.TypedText(), "typed, not confirmed")
 
 	s2, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
 	require.NoError(t, err)
 	res = s2.Remove(context.Background(), res.Resume)
 	require.NoError(t, res.Err)
-	assert.False(t, hasXiaomiAccount(phone.Phone))
-	assert.Equal(t, demoPassword+demoPassword, phone.TypedText())
+	assert.False(t, hasXiaomiAccount(ph.Phone))
+	assert.Equal(t, demoPassword+demoPassword, ph.TypedText())
 }

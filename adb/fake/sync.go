@@ -325,4 +325,3 @@ func Strerror(err error) string {
 	}
 	return err.Error()
 }
-

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/miacct/miacct/adb"
-	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/faketest"
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/adb/record"
@@ -30,23 +30,16 @@ const wrongPassword = "not the password"
 
 func loadFixture(t testing.TB, ref string) *fixture.Fixture {
 	t.Helper()
-	fx, err := fixture.Loader{Builtin: fixtures.FS()}.Load(ref)
-	require.NoError(t, err, "load %s", ref)
-	return fx
+	return faketest.Fixture(t, ref)
 }
 
 // serve puts a phone made from fx behind a real loopback ADB server and
 // returns it with a device reached through the real client.
 func serve(t testing.TB, fx *fixture.Fixture) (*phone.Phone, adb.Device) {
 	t.Helper()
-	phone, err := phone.New(fx, phone.Options{})
-	require.NoError(t, err)
-	srv, err := fake.NewServer(phone)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
-	dev, err := adb.NewClient(srv.Addr(), adb.ClientOptions{CallTimeout: 10 * time.Second}).Device(context.Background(), "")
-	require.NoError(t, err)
-	return phone, dev
+	env := faketest.Start(t, fx, faketest.Options{Client: adb.ClientOptions{CallTimeout: 10 * time.Second}})
+	require.NotNil(t, env.Device, "the phone is usable over ADB")
+	return env.Phone, env.Device
 }
 
 // newRecorder starts a recording of dev, the phone of fx, in a new
@@ -158,14 +151,14 @@ func TestRoundTripRemove(t *testing.T) {
 
 	// Any password gives the recorded outcome: the replay checks none.
 	for _, pw := range []string{demoPassword, "something else entirely"} {
-		phone, dev := replay(t, rec.Dir())
+		ph, dev := replay(t, rec.Dir())
 		again := runRemove(t, dev, pw, "")
 		require.NoError(t, again.Err, "replay with password %q", pw)
 		if pw == demoPassword {
 			assert.Equal(t, view(orig), view(again))
 		}
 		assert.Equal(t, viewTyped(orig), viewTyped(again))
-		assert.Empty(t, phone.Unrecorded(), "the replay met actions the recording never saw")
+		assert.Empty(t, ph.Unrecorded(), "the replay met actions the recording never saw")
 	}
 }
 
@@ -178,12 +171,12 @@ func TestRoundTripWrongPassword(t *testing.T) {
 	require.NoError(t, rec.Close())
 
 	// The right password changes nothing: the phone said it was wrong.
-	phone, dev2 := replay(t, rec.Dir())
+	ph, dev2 := replay(t, rec.Dir())
 	again := runRemove(t, dev2, demoPassword, "")
 	require.ErrorIs(t, again.Err, flows.ErrWrongPassword)
 	assert.Equal(t, viewTyped(orig), viewTyped(again))
 	assert.Equal(t, orig.Resume, again.Resume)
-	assert.Empty(t, phone.Unrecorded())
+	assert.Empty(t, ph.Unrecorded())
 }
 
 func TestRoundTripInterrupted(t *testing.T) {
@@ -197,21 +190,21 @@ func TestRoundTripInterrupted(t *testing.T) {
 	assert.False(t, recorded.Recording.Complete)
 
 	// Interrupted at the same point, the replay is the same run.
-	phone, dev2 := replay(t, rec.Dir())
+	ph, dev2 := replay(t, rec.Dir())
 	again := runRemove(t, dev2, demoPassword, flows.StepSignOut)
 	require.ErrorIs(t, again.Err, flows.ErrInterrupted)
 	assert.Equal(t, view(orig), view(again))
-	assert.Empty(t, phone.Unrecorded())
+	assert.Empty(t, ph.Unrecorded())
 
 	// Run on, the replay stops where the recording does: the next step
 	// meets a screen with no recorded transition, and says so.
-	phone, dev3 := replay(t, rec.Dir())
+	ph, dev3 := replay(t, rec.Dir())
 	further := runRemove(t, dev3, demoPassword, "")
 	require.Error(t, further.Err)
 	require.GreaterOrEqual(t, len(further.Steps), len(orig.Steps))
 	assert.Equal(t, view(orig)[:4], view(further)[:4], "the recorded steps replay the same")
 	assert.Equal(t, flows.StatusFailed, further.Steps[4].Status, "remove-data fails: it was never recorded")
-	assert.NotEmpty(t, phone.Unrecorded())
+	assert.NotEmpty(t, ph.Unrecorded())
 	require.NoError(t, rec.Close())
 }
 
@@ -266,11 +259,11 @@ func TestRoundTripEveryBuiltInPhone(t *testing.T) {
 			orig := runRemove(t, rec, demoPassword, "")
 			require.NoError(t, orig.Err)
 			require.NoError(t, rec.Close())
-			phone, dev2 := replay(t, rec.Dir())
+			ph, dev2 := replay(t, rec.Dir())
 			again := runRemove(t, dev2, demoPassword, "")
 			require.NoError(t, again.Err)
 			assert.Equal(t, view(orig), view(again))
-			assert.Empty(t, phone.Unrecorded())
+			assert.Empty(t, ph.Unrecorded())
 		})
 	}
 }
@@ -367,7 +360,7 @@ func TestPersonalDataInOutputsAndDumps(t *testing.T) {
 	fx.Commands = append(fx.Commands, fixture.Command{Service: "shell", Cmd: "getprop persist.owner", Outputs: []fixture.Output{
 		{Stdout: "owner jane.doe@mail.example.org +86 138 0013 8000, typed " + demoPassword + "\n"},
 	}})
-	phone, dev := serve(t, fx)
+	ph, dev := serve(t, fx)
 	rec := newRecorder(t, dev, fx, demoPassword)
 	ctx := context.Background()
 	res, err := rec.Shell(ctx, "getprop persist.owner")
@@ -379,7 +372,7 @@ func TestPersonalDataInOutputsAndDumps(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.NoError(t, rec.Close())
-	assert.Equal(t, "account", phone.Screen())
+	assert.Equal(t, "account", ph.Screen())
 
 	data, err := os.ReadFile(filepath.Join(rec.Dir(), "fixture.yaml"))
 	require.NoError(t, err)
@@ -419,9 +412,9 @@ func TestRoundTripInputRefused(t *testing.T) {
 	require.ErrorIs(t, orig.Err, flows.ErrNotReady)
 	require.NoError(t, rec.Close())
 
-	phone, dev2 := replay(t, rec.Dir())
+	ph, dev2 := replay(t, rec.Dir())
 	again := runRemove(t, dev2, demoPassword, "")
 	require.ErrorIs(t, again.Err, flows.ErrNotReady)
 	assert.Equal(t, view(orig), view(again))
-	assert.Empty(t, phone.Unrecorded())
+	assert.Empty(t, ph.Unrecorded())
 }

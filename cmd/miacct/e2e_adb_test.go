@@ -18,6 +18,7 @@ import (
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/faketest"
 	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/adb/hierarchy"
 	"github.com/miacct/miacct/bench"
@@ -67,18 +68,18 @@ func serveDaemon(t *testing.T, srv *realadb.Server, scenario string, opts fake.D
 	if err != nil {
 		t.Fatal(err)
 	}
-	phone, err := phone.New(fx, phone.Options{})
+	ph, err := phone.New(fx, phone.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return phone, serveTarget(t, srv, phone, opts)
+	return ph, serveTarget(t, srv, ph, opts)
 }
 
 // serveTarget serves a phone as a device daemon, connects the adb server
 // to it and returns its serial.
-func serveTarget(t *testing.T, srv *realadb.Server, phone *phone.Phone, opts fake.DaemonOptions) string {
+func serveTarget(t *testing.T, srv *realadb.Server, ph *phone.Phone, opts fake.DaemonOptions) string {
 	t.Helper()
-	d, err := fake.NewDaemon(phone, opts)
+	d, err := fake.NewDaemon(ph, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,19 +184,7 @@ func TestRealADB(t *testing.T) {
 		fx.Dumps[fx.Display.Start] = big
 		// The reference: the same phone's dump through the in-process
 		// host-protocol server.
-		twin, err := phone.New(fx, phone.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fsrv, err := fake.NewServer(twin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer fsrv.Close()
-		ref, err := adb.NewClient(fsrv.Addr(), adb.ClientOptions{}).Device(context.Background(), "")
-		if err != nil {
-			t.Fatal(err)
-		}
+		ref := faketest.Start(t, fx, faketest.Options{}).Device
 		want, err := adb.DumpUI(context.Background(), ref)
 		if err != nil {
 			t.Fatal(err)
@@ -204,11 +193,11 @@ func TestRealADB(t *testing.T) {
 			t.Fatalf("reference dump of %d bytes, want >= 500 KB", len(want))
 		}
 
-		phone, err := phone.New(fx, phone.Options{})
+		ph, err := phone.New(fx, phone.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		serial := serveTarget(t, srv, phone, fake.DaemonOptions{})
+		serial := serveTarget(t, srv, ph, fake.DaemonOptions{})
 		out := adbRun(t, srv, "-s", serial, "exec-out", "uiautomator dump /dev/tty")
 		if !strings.HasPrefix(out, string(want)) {
 			t.Errorf("adb exec-out dump: %d bytes, not the %d-byte dump", len(out), len(want))
@@ -244,7 +233,7 @@ func TestRealADB(t *testing.T) {
 	})
 
 	t.Run("reboot and the device coming back", func(t *testing.T) {
-		phone, serial := serveDaemon(t, srv, "miui14-en", fake.DaemonOptions{})
+		ph, serial := serveDaemon(t, srv, "miui14-en", fake.DaemonOptions{})
 		bootID := adbRun(t, srv, "-s", serial, "shell", "cat /proc/sys/kernel/random/boot_id")
 		adbRun(t, srv, "-s", serial, "reboot")
 		// The connection drops; the adb server lists the device offline
@@ -269,8 +258,8 @@ func TestRealADB(t *testing.T) {
 		if out == bootID || strings.TrimSpace(out) == "" {
 			t.Errorf("boot id %q after the reboot, was %q", out, bootID)
 		}
-		if phone.Reboots() != 1 {
-			t.Errorf("the phone rebooted %d times, want 1", phone.Reboots())
+		if ph.Reboots() != 1 {
+			t.Errorf("the phone rebooted %d times, want 1", ph.Reboots())
 		}
 	})
 
@@ -308,7 +297,7 @@ func TestRealADB(t *testing.T) {
 	})
 
 	t.Run("miacct remove through the real adb server", func(t *testing.T) {
-		phone, serial := serveDaemon(t, srv, "miui14-en", fake.DaemonOptions{})
+		ph, serial := serveDaemon(t, srv, "miui14-en", fake.DaemonOptions{})
 		var stdout, stderr bytes.Buffer
 		streams := &IOStreams{
 			In:     strings.NewReader(demoPassword + "\n"),
@@ -337,13 +326,13 @@ func TestRealADB(t *testing.T) {
 				t.Errorf("step %s: %s (%s)", st.Name, st.Status, st.Message)
 			}
 		}
-		for _, a := range phone.Accounts() {
+		for _, a := range ph.Accounts() {
 			if a.Type == "com.xiaomi" {
 				t.Errorf("the Xiaomi account is still on the phone")
 			}
 		}
-		if phone.Reboots() != 1 || phone.TypedText() != demoPassword {
-			t.Errorf("reboots %d, typed text right: %v", phone.Reboots(), phone.TypedText() == demoPassword)
+		if ph.Reboots() != 1 || ph.TypedText() != demoPassword {
+			t.Errorf("reboots %d, typed text right: %v", ph.Reboots(), ph.TypedText() == demoPassword)
 		}
 		if strings.Contains(stdout.String()+stderr.String(), "pa$$") {
 			t.Error("the password leaked into the output")

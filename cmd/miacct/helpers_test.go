@@ -9,9 +9,9 @@ import (
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/faketest"
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/adb/fake/phone"
-	"github.com/miacct/miacct/fixtures"
 )
 
 // run is one in-process invocation of the CLI.
@@ -60,11 +60,7 @@ func (s *syncBuffer) String() string {
 // loadBuiltin loads a built-in fixture.
 func loadBuiltin(t testing.TB, name string) *fixture.Fixture {
 	t.Helper()
-	fx, err := fixture.Loader{Builtin: fixtures.FS()}.Load(name)
-	if err != nil {
-		t.Fatalf("load %s: %v", name, err)
-	}
-	return fx
+	return faketest.Fixture(t, name)
 }
 
 // rearmable is one device on a fake server whose phone can be swapped

@@ -11,6 +11,7 @@ import (
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/faketest"
 	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/flows"
 )
@@ -112,15 +113,8 @@ func TestNoSecretAnywhere(t *testing.T) {
 	// Every step alone, in order, against a served phone whose log (and
 	// its server's) is kept; then the whole job with the web steps.
 	log := &syncBuffer{}
-	phone, err := phone.New(loadBuiltin(t, "miui14-en"), phone.Options{Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := fake.Listen("127.0.0.1:0", fake.ServerOptions{Log: log}, phone)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	served := faketest.Start(t, loadBuiltin(t, "miui14-en"), faketest.Options{Phone: phone.Options{Log: log}, Server: fake.ServerOptions{Log: log}})
+	srv, ph := served.Server, served.Phone
 	stdinWithCode := pwIn + "000000\n"
 	for _, name := range flows.StepNames() {
 		args := []string{"--adb", srv.Addr(), "step", name, "--password-stdin", "--yes", "--report", filepath.Join(out, "step-"+name)}
@@ -129,7 +123,7 @@ func TestNoSecretAnywhere(t *testing.T) {
 		}
 		do(stdinWithCode, env, args...) // the JSON of a step is remove's, searched above
 	}
-	if !strings.Contains(phone.TypedText(), demoPassword) {
+	if !strings.Contains(ph.TypedText(), demoPassword) {
 		t.Errorf("the steps never typed the password: the scan below proves nothing about typing")
 	}
 

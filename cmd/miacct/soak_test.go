@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/miacct/miacct/adb/fake"
+	"github.com/miacct/miacct/adb/fake/faketest"
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/adb/fake/phone"
 )
@@ -49,15 +49,7 @@ func TestSoak(t *testing.T) {
 		return p
 	}
 	target := &rearmable{phone: newPhone()}
-	srv, err := fake.NewServer(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("fake server: %v", err)
-		}
-	}()
+	srv := faketest.Serve(t, faketest.Options{}, target).Server
 
 	removeOnce := func(i int) {
 		phone := newPhone()
