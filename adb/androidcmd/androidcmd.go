@@ -275,6 +275,53 @@ func KeyCode(s string) (int, bool) {
 	return code, ok
 }
 
+// KeyChar is the character a key event types (no shift held): digits,
+// lowercase letters, space and the punctuation keys. ok is false for keys
+// that type nothing.
+func KeyChar(code int) (r rune, ok bool) {
+	switch {
+	case code >= 7 && code <= 16: // KEYCODE_0..9
+		return rune('0' + code - 7), true
+	case code >= 29 && code <= 54: // KEYCODE_A..Z
+		return rune('a' + code - 29), true
+	}
+	switch code {
+	case 17:
+		return '*', true
+	case 18:
+		return '#', true
+	case 55:
+		return ',', true
+	case 56:
+		return '.', true
+	case 62:
+		return ' ', true
+	case 68:
+		return '`', true
+	case 69:
+		return '-', true
+	case 70:
+		return '=', true
+	case 71:
+		return '[', true
+	case 72:
+		return ']', true
+	case 73:
+		return '\\', true
+	case 74:
+		return ';', true
+	case 75:
+		return '\'', true
+	case 76:
+		return '/', true
+	case 77:
+		return '@', true
+	case 81:
+		return '+', true
+	}
+	return 0, false
+}
+
 // KeyName names a key code for people: its KEYCODE_ name without the
 // prefix, or the number.
 func KeyName(code int) string {

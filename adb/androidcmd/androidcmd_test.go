@@ -104,3 +104,16 @@ func TestSplitInput(t *testing.T) {
 		t.Error("no command accepted")
 	}
 }
+
+func TestKeyChar(t *testing.T) {
+	for code, want := range map[int]rune{7: '0', 16: '9', 29: 'a', 54: 'z', 62: ' ', 73: '\\', 75: '\'', 77: '@', 81: '+', 55: ',', 56: '.'} {
+		if got, ok := KeyChar(code); !ok || got != want {
+			t.Errorf("KeyChar(%d) = %q, %t; want %q", code, got, ok, want)
+		}
+	}
+	for _, code := range []int{0, 3, 4, 26, 66, 67, 224} {
+		if _, ok := KeyChar(code); ok {
+			t.Errorf("KeyChar(%d) types a character", code)
+		}
+	}
+}

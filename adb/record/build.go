@@ -21,9 +21,9 @@ type outcome struct {
 	from     int    // the screen acted on; -1 for activities
 	trigger  string // the action's identity, for grouping
 	act      action
-	to       int      // the screen shown after; == from: it stayed
-	effects  []string // remove-account
-	signedIn bool     // the account state when it happened
+	to       int              // the screen shown after; == from: it stayed
+	effects  []fixture.Effect // remove-account
+	signedIn bool             // the account state when it happened
 }
 
 // built is the fixture made from a recording, with notes for people.
@@ -90,6 +90,15 @@ func (s *recording) build(opts Options, replacedSerial string) built {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// effectNames spells effects as fixture.yaml does.
+func effectNames(effects []fixture.Effect) []string {
+	var out []string
+	for _, e := range effects {
+		out = append(out, string(e))
+	}
+	return out
+}
 
 // walker follows the events as the phone went through them.
 type walker struct {
@@ -234,7 +243,7 @@ func (w *walker) attachEffects() {
 		if prev && !obs.signedIn {
 			for i := obs.after - 1; i >= 0; i-- {
 				if o := w.out[i]; o.from >= 0 {
-					o.effects = []string{"remove-account"}
+					o.effects = []fixture.Effect{fixture.RemoveAccount}
 					break
 				}
 			}
@@ -243,7 +252,7 @@ func (w *walker) attachEffects() {
 	}
 	for _, o := range w.out {
 		o.signedIn = signed
-		if slices.Contains(o.effects, "remove-account") {
+		if slices.Contains(o.effects, fixture.RemoveAccount) {
 			signed = false
 		}
 	}
@@ -278,7 +287,7 @@ func (w *walker) groups(activities bool) []*group {
 
 // choice is one outcome of a group, with the condition it needs.
 type choice struct {
-	when string
+	when fixture.Condition
 	o    *outcome
 }
 
@@ -312,7 +321,7 @@ func (w *walker) choose(g *group, where string) []choice {
 		}
 	}
 	if di, do := distinct(in), distinct(out); len(di) == 1 && len(do) == 1 {
-		return []choice{{when: "signed-in", o: di[0]}, {when: "signed-out", o: do[0]}}
+		return []choice{{when: fixture.SignedIn, o: di[0]}, {when: fixture.SignedOut, o: do[0]}}
 	}
 	w.note("%s %s led to different screens at different times; the replay always shows %s.", where, g.trigger, w.s.screens[d[0].to].name)
 	return []choice{{o: d[0]}}
@@ -322,7 +331,7 @@ func (w *walker) transitions(f *fixture.File) {
 	for _, g := range w.groups(false) {
 		from := w.s.screens[g.from].name
 		for _, c := range w.choose(g, "On screen "+from+",") {
-			t := fixture.Transition{When: c.when, Effects: c.o.effects}
+			t := fixture.Transition{When: string(c.when), Effects: effectNames(c.o.effects)}
 			switch g.act.kind {
 			case actTap:
 				sel := g.act.sel
@@ -330,7 +339,7 @@ func (w *walker) transitions(f *fixture.File) {
 			case actKey:
 				t.Key = g.act.key
 			case actSwipe:
-				t.Swipe = g.act.swipe
+				t.Swipe = string(g.act.swipe)
 			}
 			if c.o.to != c.o.from {
 				t.Goto = w.s.screens[c.o.to].name
@@ -346,7 +355,7 @@ func (w *walker) activities() []fixture.Activity {
 	for _, g := range w.groups(true) {
 		for _, c := range w.choose(g, "Starting") {
 			a := g.act.intent
-			a.When = c.when
+			a.When = string(c.when)
 			a.Screen = w.s.screens[c.o.to].name
 			out = append(out, a)
 		}

@@ -1,7 +1,6 @@
 package record
 
 import (
-	"strconv"
 	"strings"
 
 	"mvdan.cc/sh/v3/expand"
@@ -115,33 +114,14 @@ func literal(w *syntax.Word) (string, bool) {
 	return s, true
 }
 
-// keyName is how a fixture names a key: BACK, HOME, ENTER, POWER,
-// WAKEUP, MENU, else the code.
-func keyName(code int) string {
-	switch code {
-	case 3:
-		return "HOME"
-	case 4:
-		return "BACK"
-	case 26:
-		return "POWER"
-	case 66:
-		return "ENTER"
-	case 82:
-		return "MENU"
-	case 224:
-		return "WAKEUP"
-	}
-	return strconv.Itoa(code)
-}
-
 // displayKey reports keys that only switch the display on or off.
 func displayKey(code int) bool { return code == 26 || code == 223 || code == 224 }
 
 // charKey reports keys that type a character: recorded as typing (they
 // could be a password's characters), never as transitions.
 func charKey(code int) bool {
-	return code >= 7 && code <= 18 || code >= 29 && code <= 56 || code == 62 || code >= 68 && code <= 77 || code == 81
+	_, ok := androidcmd.KeyChar(code)
+	return ok
 }
 
 // intentOf reads the target of `am start ARGS` (args from "am") as am

@@ -55,8 +55,8 @@ func TestKeysAndText(t *testing.T) {
 	assert.Equal(t, 4, parseKey("KEYCODE_BACK"))
 	assert.Equal(t, 66, parseKey("66"))
 	assert.Equal(t, -1, parseKey("KEYCODE_NO_SUCH"))
-	assert.Equal(t, "BACK", keyName(4))
-	assert.Equal(t, "61", keyName(61))
+	assert.Equal(t, "BACK", fixture.KeyName(4))
+	assert.Equal(t, "61", fixture.KeyName(61))
 	assert.True(t, charKey(29), "A types a letter")
 	assert.False(t, charKey(4))
 }

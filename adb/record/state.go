@@ -103,11 +103,11 @@ const (
 // action is one input event or activity start, with what it acted on.
 type action struct {
 	kind   actKind
-	sel    fixture.Selector // actTap: the identity of the element hit
-	field  bool             // actTap: on a text field (it takes focus)
-	key    string           // actKey
-	swipe  string           // actSwipe: the finger's direction
-	intent fixture.Activity // actStart, without Screen
+	sel    fixture.Selector  // actTap: the identity of the element hit
+	field  bool              // actTap: on a text field (it takes focus)
+	key    string            // actKey
+	swipe  fixture.Direction // actSwipe: the finger's direction
+	intent fixture.Activity  // actStart, without Screen
 }
 
 // changes reports whether the action may change the screen.
@@ -123,7 +123,7 @@ func (a action) trigger() string {
 	case actKey:
 		return "key " + a.key
 	case actSwipe:
-		return "swipe " + a.swipe
+		return "swipe " + string(a.swipe)
 	case actStart:
 		return "start " + describeIntent(a.intent)
 	}
@@ -248,21 +248,12 @@ func (s *recording) tap(x, y int) string {
 }
 
 func (s *recording) swipe(x1, y1, x2, y2 int) string {
-	dx, dy := x2-x1, y2-y1
-	if dx == 0 && dy == 0 {
+	dir, moved := fixture.SwipeDirection(x1, y1, x2, y2)
+	if !moved {
 		return s.tap(x1, y1)
 	}
-	dir := "right"
-	switch {
-	case abs(dy) >= abs(dx) && dy < 0:
-		dir = "up"
-	case abs(dy) >= abs(dx):
-		dir = "down"
-	case dx < 0:
-		dir = "left"
-	}
 	s.act(action{kind: actSwipe, swipe: dir})
-	return dir
+	return string(dir)
 }
 
 func (s *recording) key(code int) string {
@@ -271,10 +262,10 @@ func (s *recording) key(code int) string {
 		return "unknown key (not recorded)"
 	case displayKey(code):
 		s.act(action{kind: actDisplay})
-		return keyName(code) + " (display)"
+		return fixture.KeyName(code) + " (display)"
 	}
-	s.act(action{kind: actKey, key: keyName(code)})
-	return keyName(code)
+	s.act(action{kind: actKey, key: fixture.KeyName(code)})
+	return fixture.KeyName(code)
 }
 
 func (s *recording) typed(password bool) {
@@ -371,13 +362,6 @@ func unique(h *hierarchy.Hierarchy, sel fixture.Selector, target *hierarchy.Node
 // isField reports whether n takes typed text.
 func isField(n *hierarchy.Node) bool {
 	return strings.HasSuffix(n.Class, "EditText") || strings.HasSuffix(n.Class, "AutoCompleteTextView")
-}
-
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
 }
 
 // screenName names a new screen after what it shows: a dialog by its

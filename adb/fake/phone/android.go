@@ -303,7 +303,7 @@ func (p *Phone) resolveLocked(in androidcmd.Intent) (fixture.Activity, bool) {
 		if a.Data != "" && !sameURI(a.Data, in.Data) {
 			continue
 		}
-		if !p.holdsLocked(a.When, p.ui.screen) {
+		if a.When != "" && !p.holdsLocked(fixture.Condition(a.When), p.ui.screen) {
 			continue
 		}
 		return a, true

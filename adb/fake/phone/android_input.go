@@ -24,21 +24,6 @@ const (
 	keyWakeup  = 224
 )
 
-// keyChars are the characters printable key events type (no shift).
-var keyChars = map[int]rune{
-	7: '0', 8: '1', 9: '2', 10: '3', 11: '4', 12: '5', 13: '6', 14: '7', 15: '8', 16: '9',
-	17: '*', 18: '#', 55: ',', 56: '.', 62: ' ', 68: '`', 69: '-', 70: '=', 71: '[', 72: ']',
-	73: '\\', 74: ';', 75: '\'', 76: '/', 77: '@', 81: '+',
-}
-
-func keyChar(code int) (rune, bool) {
-	if code >= 29 && code <= 54 {
-		return rune('a' + code - 29), true
-	}
-	r, ok := keyChars[code]
-	return r, ok
-}
-
 const inputUsage = `Usage: input [<source>] [-d DISPLAY_ID] <command> [<arg>...]
 
 The commands and default sources are:

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/miacct/miacct/adb/androidcmd"
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/adb/hierarchy"
 )
@@ -232,70 +233,45 @@ func (p *Phone) codeTextLocked(name string) string {
 	return ""
 }
 
-// Conditions of Transition.When.
-const (
-	condPasswordCorrect = "password-correct"
-	condPasswordWrong   = "password-wrong"
-	condCodeCorrect     = "code-correct"
-	condCodeWrong       = "code-wrong"
-	condSignedIn        = "signed-in"
-	condSignedOut       = "signed-out"
-	condWebSignedIn     = "web-signed-in"
-	condWebSignedOut    = "web-signed-out"
-)
-
-// holdsLocked evaluates a When on screen name; several conditions
-// separated by commas must all hold.
-func (p *Phone) holdsLocked(when, name string) bool {
-	for _, cond := range strings.FieldsFunc(when, func(r rune) bool { return r == ',' || r == ' ' }) {
-		if !p.condLocked(cond, name) {
-			return false
-		}
-	}
-	return true
-}
-
-func (p *Phone) condLocked(cond, name string) bool {
+// holdsLocked reports whether cond holds on screen name.
+func (p *Phone) holdsLocked(cond fixture.Condition, name string) bool {
 	switch cond {
-	case condPasswordCorrect, condPasswordWrong:
+	case fixture.PasswordCorrect, fixture.PasswordWrong:
 		if p.fx.Password == nil {
 			// A recording: no password to check, the recorded outcome happens.
-			return cond == condPasswordCorrect
+			return cond == fixture.PasswordCorrect
 		}
 		sum := sha256.Sum256([]byte(p.passwordTextLocked(name)))
 		correct := strings.EqualFold(hex.EncodeToString(sum[:]), strings.TrimSpace(p.fx.Password.SHA256))
-		return correct == (cond == condPasswordCorrect)
-	case condCodeCorrect, condCodeWrong:
+		return correct == (cond == fixture.PasswordCorrect)
+	case fixture.CodeCorrect, fixture.CodeWrong:
 		if p.fx.Web == nil || p.fx.Web.Code == "" {
-			return cond == condCodeCorrect
+			return cond == fixture.CodeCorrect
 		}
 		correct := p.codeTextLocked(name) == p.fx.Web.Code
-		return correct == (cond == condCodeCorrect)
-	case condSignedIn:
+		return correct == (cond == fixture.CodeCorrect)
+	case fixture.SignedIn:
 		return p.signedInLocked()
-	case condSignedOut:
+	case fixture.SignedOut:
 		return !p.signedInLocked()
-	case condWebSignedIn:
+	case fixture.WebSignedIn:
 		return p.web.signedIn
-	case condWebSignedOut:
+	case fixture.WebSignedOut:
 		return !p.web.signedIn
 	}
 	p.logf("unknown condition %q never holds", cond)
 	return false
 }
 
-// Effects of a transition.
-const (
-	effectRemoveAccount = "remove-account"
-	effectRemoveData    = "remove-data"
-	effectKeepData      = "keep-data"
-	effectReboot        = "reboot"
-	effectDisconnect    = "disconnect"
-	effectHang          = "hang"
-	effectWebSignIn     = "web-sign-in"
-	effectWebSignOut    = "web-sign-out"
-	effectDeleteAccount = "delete-account"
-)
+// fireLocked takes the first transition of screen name that fires for
+// action a (described as what in logs); false when none does.
+func (p *Phone) fireLocked(s *session, name string, a fixture.Action, what string, res *actionResult) bool {
+	t, ok := p.fx.Screens[name].Fire(a, func(c fixture.Condition) bool { return p.holdsLocked(c, name) })
+	if ok {
+		p.takeLocked(s, t, name, what, res)
+	}
+	return ok
+}
 
 // takeLocked performs transition t, found on screen name for action.
 func (p *Phone) takeLocked(s *session, t fixture.Transition, name, action string, res *actionResult) {
@@ -311,48 +287,33 @@ func (p *Phone) takeLocked(s *session, t fixture.Transition, name, action string
 		p.logf("%s on %s", action, name)
 	}
 	for _, e := range t.Effects {
-		switch e {
-		case effectRemoveAccount:
+		switch e := fixture.Effect(e); e {
+		case fixture.RemoveAccount:
 			p.accounts = slices.DeleteFunc(p.accounts, func(a fixture.Account) bool {
 				return a.Type == xiaomiAccountType || strings.HasPrefix(a.Type, xiaomiAccountType+".")
 			})
 			p.logf("effect: Xiaomi account removed")
-		case effectRemoveData:
+		case fixture.RemoveData:
 			p.dataChoice = "remove"
 			p.logf("effect: synced data removed")
-		case effectKeepData:
+		case fixture.KeepData:
 			p.dataChoice = "keep"
 			p.logf("effect: synced data kept")
-		case effectReboot:
+		case fixture.Reboot:
 			p.rebootLocked("effect of " + action)
 			s.setStop(errReboot)
-		case effectDisconnect:
+		case fixture.Disconnect:
 			p.disconnectLocked()
 			s.setStop(errDisconnect)
-		case effectHang:
+		case fixture.Hang:
 			p.logf("effect: the command hangs")
 			s.setStop(errHang)
-		case effectWebSignIn, effectWebSignOut, effectDeleteAccount:
+		case fixture.WebSignIn, fixture.WebSignOut, fixture.DeleteAccount:
 			p.webEffectLocked(e)
 		default:
 			p.logf("unknown effect %q ignored", e)
 		}
 	}
-}
-
-// selectorMatches reports whether a tap on target fires sel: every field
-// sel gives equals that attribute of target or of a node inside it (the
-// fixture loader's Selector.Matches, which also checks that each tap
-// selector finds something in its dump). A target that is not clickable
-// (a tap outside any clickable node) matches only by itself: else a tap
-// on the empty part of a screen-sized container would match everything.
-func selectorMatches(sel fixture.Selector, target *hierarchy.Node) bool {
-	if !target.Clickable {
-		solo := *target
-		solo.Children = nil
-		return sel.Matches(&solo)
-	}
-	return sel.Matches(target)
 }
 
 // describe names a node for logs without a field's typed text.
@@ -389,11 +350,8 @@ func (p *Phone) tapLocked(s *session, x, y int, res *actionResult) {
 		}
 	}
 	action := "tap on " + describe(target)
-	for _, t := range p.transitionsLocked(name) {
-		if t.Tap != nil && selectorMatches(*t.Tap, target) && p.holdsLocked(t.When, name) {
-			p.takeLocked(s, t, name, action, res)
-			return
-		}
+	if p.fireLocked(s, name, fixture.TapOn(target), action, res) {
+		return
 	}
 	if focused {
 		p.logf("%s: field focused", action)
@@ -402,49 +360,22 @@ func (p *Phone) tapLocked(s *session, x, y int, res *actionResult) {
 	p.unrecordedLocked(fmt.Sprintf("unrecorded tap at %d,%d on %s", x, y, describe(target)))
 }
 
-// transitionsLocked are screen name's transitions.
-func (p *Phone) transitionsLocked(name string) []fixture.Transition {
-	if sc := p.fx.Screens[name]; sc != nil {
-		return sc.Transitions
-	}
-	return nil
-}
-
 // swipeLocked is a finger swipe from x1,y1 to x2,y2.
 func (p *Phone) swipeLocked(s *session, x1, y1, x2, y2 int, res *actionResult) {
 	if !p.awake {
 		p.logf("swipe ignored: display asleep")
 		return
 	}
-	dx, dy := x2-x1, y2-y1
-	if dx == 0 && dy == 0 {
+	dir, moved := fixture.SwipeDirection(x1, y1, x2, y2)
+	if !moved {
 		p.tapLocked(s, x1, y1, res) // a swipe that does not move presses
 		return
 	}
-	dir := "right"
-	switch {
-	case abs(dy) >= abs(dx) && dy < 0:
-		dir = "up"
-	case abs(dy) >= abs(dx):
-		dir = "down"
-	case dx < 0:
-		dir = "left"
-	}
 	name := p.shownLocked()
-	for _, t := range p.transitionsLocked(name) {
-		if strings.EqualFold(t.Swipe, dir) && p.holdsLocked(t.When, name) {
-			p.takeLocked(s, t, name, "swipe "+dir, res)
-			return
-		}
+	if p.fireLocked(s, name, fixture.SwipeTo(dir), "swipe "+string(dir), res) {
+		return
 	}
 	p.unrecordedLocked(fmt.Sprintf("unrecorded swipe %s on %s", dir, name))
-}
-
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
 }
 
 // keyLocked is one key event.
@@ -470,11 +401,8 @@ func (p *Phone) keyLocked(s *session, code int, res *actionResult) {
 			return
 		}
 	}
-	for _, t := range p.transitionsLocked(name) {
-		if t.Key != "" && parseKey(t.Key) == code && p.holdsLocked(t.When, name) {
-			p.takeLocked(s, t, name, "key "+keyName(code), res)
-			return
-		}
+	if p.fireLocked(s, name, fixture.KeyPress(code), "key "+keyName(code), res) {
+		return
 	}
 	switch code {
 	case keyWakeup, keySleep, keyPower:
@@ -488,7 +416,7 @@ func (p *Phone) keyLocked(s *session, code int, res *actionResult) {
 			return
 		}
 	}
-	if ch, ok := keyChar(code); ok {
+	if ch, ok := androidcmd.KeyChar(code); ok {
 		p.typeLocked(s, string(ch), res)
 		return
 	}
@@ -511,10 +439,5 @@ func (p *Phone) typeLocked(s *session, text string, res *actionResult) {
 	}
 	st := p.ui.state(name)
 	st.fields[path] += text
-	for _, t := range p.transitionsLocked(name) {
-		if t.Text && p.holdsLocked(t.When, name) {
-			p.takeLocked(s, t, name, "text", res)
-			return
-		}
-	}
+	p.fireLocked(s, name, fixture.Typing(), "text", res)
 }

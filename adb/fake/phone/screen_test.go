@@ -254,6 +254,9 @@ func TestSelectorMatching(t *testing.T) {
 		{fixture.Selector{Text: "Wi‑Fi"}, false},
 		{fixture.Selector{Desc: "x"}, false},
 	}
+	selectorMatches := func(sel fixture.Selector, target *hierarchy.Node) bool {
+		return fixture.Transition{Tap: &sel}.Fires(fixture.TapOn(target), nil)
+	}
 	// A tap that lands on no clickable node matches only that node.
 	if selectorMatches(fixture.Selector{Text: "Xiaomi Account"}, h.Roots[0]) {
 		t.Error("the non-clickable root matched a selector of a node inside it")

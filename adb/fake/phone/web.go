@@ -1,5 +1,7 @@
 package phone
 
+import "github.com/miacct/miacct/adb/fake/fixture"
+
 // The account web site as the phone's browser sees it: a session that
 // sign-in pages open and close, and the account's deletion.
 
@@ -12,15 +14,15 @@ type webState struct {
 }
 
 // webEffectLocked performs one of the web effects.
-func (p *Phone) webEffectLocked(effect string) {
+func (p *Phone) webEffectLocked(effect fixture.Effect) {
 	switch effect {
-	case effectWebSignIn:
+	case fixture.WebSignIn:
 		p.web.signedIn = true
 		p.logf("effect: browser signed in to the account site")
-	case effectWebSignOut:
+	case fixture.WebSignOut:
 		p.web.signedIn = false
 		p.logf("effect: browser signed out of the account site")
-	case effectDeleteAccount:
+	case fixture.DeleteAccount:
 		p.web.deleted = true
 		p.logf("effect: account deleted on the account site")
 	}
