@@ -2,16 +2,10 @@ package adb
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"net"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-
-	"github.com/electricbubble/gadb"
 )
 
 // DefaultCallTimeout bounds every call when ClientOptions.CallTimeout is zero.
@@ -74,17 +68,23 @@ func (c *Client) callContext(ctx context.Context) (context.Context, context.Canc
 func (c *Client) Version(ctx context.Context) (int, error) {
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
-	v, err := runGadb(ctx, func() (int, error) {
-		gc, err := c.gadbClient()
-		if err != nil {
-			return 0, err
-		}
-		return gc.ServerVersion()
-	})
+	h, err := dialHost(ctx, c.addr)
 	if err != nil {
-		return 0, fmt.Errorf("adb server version: %w", c.gadbError(ctx, err))
+		return 0, fmt.Errorf("adb server version: %w", err)
 	}
-	return v, nil
+	defer h.Close()
+	if err := h.request("host:version"); err != nil {
+		return 0, fmt.Errorf("adb server version: %w", err)
+	}
+	payload, err := h.readPayload()
+	if err != nil {
+		return 0, fmt.Errorf("adb server version: %w", err)
+	}
+	v, err := strconv.ParseUint(string(payload), 16, 32)
+	if err != nil {
+		return 0, fmt.Errorf("adb server version: %w: version %q is not a hex number", ErrProtocol, payload)
+	}
+	return int(v), nil
 }
 
 // Devices lists every device the server knows, in every state.
@@ -204,88 +204,4 @@ func describeDevices(list []DeviceInfo) string {
 		parts[i] = d.Serial + " (" + string(d.State) + ")"
 	}
 	return strings.Join(parts, ", ")
-}
-
-// gadbClient returns a gadb client of the server. gadb.NewClientWith dials
-// (and closes) a connection, so this is I/O and runs under runGadb.
-func (c *Client) gadbClient() (gadb.Client, error) {
-	host, portText, err := net.SplitHostPort(c.addr)
-	if err != nil {
-		return gadb.Client{}, fmt.Errorf("%w: %q: want HOST:PORT", ErrBadAddress, c.addr)
-	}
-	port, err := strconv.Atoi(portText)
-	if err != nil {
-		return gadb.Client{}, fmt.Errorf("%w: %q: want HOST:PORT", ErrBadAddress, c.addr)
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]" // gadb joins host and port with a bare colon
-	}
-	return gadb.NewClientWith(host, port)
-}
-
-// runGadb runs a gadb call, which takes no context, so that the caller
-// returns when ctx ends even while gadb blocks in a read. The abandoned
-// goroutine ends when the server answers or the connection drops, at the
-// latest by gadb's own 60 s read deadline (a write blocked on a full
-// socket buffer, or a dial, has no gadb deadline: it ends when the
-// server goes away).
-func runGadb[T any](ctx context.Context, call func() (T, error)) (T, error) {
-	type result struct {
-		v   T
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		v, err := call()
-		done <- result{v, err}
-	}()
-	select {
-	case r := <-done:
-		return r.v, r.err
-	case <-ctx.Done():
-		var zero T
-		return zero, ctxError(ctx)
-	}
-}
-
-// gadbError maps the plain errors gadb returns to the package's errors.
-func (c *Client) gadbError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctxError(ctx)
-	}
-	if errors.Is(err, ErrBadAddress) || errors.Is(err, ErrTimeout) || errors.Is(err, context.Canceled) {
-		return err
-	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return fmt.Errorf("%w at %s (is it running? `adb start-server` starts it): %v", ErrServerUnreachable, c.addr, dialReason(err))
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return fmt.Errorf("%w at %s: %v", ErrServerUnreachable, c.addr, dialReason(err))
-	}
-	msg := err.Error()
-	if reason, ok := strings.CutPrefix(msg, "command failed: "); ok {
-		return failError(reason)
-	}
-	// Sync failures: "sync verify status (fail): MSG" (push) and
-	// "sync read chunk: status (fail): MSG" (pull).
-	const syncFail = "status (fail): "
-	if i := strings.LastIndex(msg, syncFail); i >= 0 {
-		reason := msg[i+len(syncFail):]
-		if strings.Contains(reason, "No such file") {
-			return fmt.Errorf("%w: %s (%w)", ErrFailed, reason, fs.ErrNotExist)
-		}
-		return fmt.Errorf("%w: %s", ErrFailed, reason)
-	}
-	if errors.Is(err, errStopped) {
-		return ctxError(ctx)
-	}
-	if errors.Is(err, gadb.ErrConnBroken) || isDrop(err) {
-		return fmt.Errorf("%w: %v", ErrDeviceLost, err)
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return fmt.Errorf("%w: no answer within gadb's read timeout", ErrTimeout)
-	}
-	return fmt.Errorf("%w: %v", ErrProtocol, err)
 }

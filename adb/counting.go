@@ -19,7 +19,7 @@ type Counts struct {
 	Calls       int // every Device call except Serial
 	Shell       int
 	Exec        int
-	Sync        int // Push and Pull
+	Sync        int // Push and Pull (through Syncer)
 	Reboots     int
 	Waits       int // WaitForDevice
 	Dumps       int // `uiautomator dump` invocations
@@ -84,14 +84,30 @@ func (c *CountingDevice) Exec(ctx context.Context, cmd string) ([]byte, error) {
 	return c.Device.Exec(ctx, cmd)
 }
 
-func (c *CountingDevice) Push(ctx context.Context, src io.Reader, remotePath string, mode fs.FileMode, mtime time.Time) error {
-	c.add(func(n *Counts) { n.Sync++ })
-	return c.Device.Push(ctx, src, remotePath, mode, mtime)
+// Syncer forwards the wrapped device's file transfer, counted; false
+// when the wrapped device has none.
+func (c *CountingDevice) Syncer() (Syncer, bool) {
+	inner, ok := SyncerOf(c.Device)
+	if !ok {
+		return nil, false
+	}
+	return countingSyncer{c: c, inner: inner}, true
 }
 
-func (c *CountingDevice) Pull(ctx context.Context, remotePath string, dst io.Writer) error {
-	c.add(func(n *Counts) { n.Sync++ })
-	return c.Device.Pull(ctx, remotePath, dst)
+// countingSyncer counts the Push and Pull calls of a CountingDevice.
+type countingSyncer struct {
+	c     *CountingDevice
+	inner Syncer
+}
+
+func (s countingSyncer) Push(ctx context.Context, src io.Reader, remotePath string, mode fs.FileMode, mtime time.Time) error {
+	s.c.add(func(n *Counts) { n.Sync++ })
+	return s.inner.Push(ctx, src, remotePath, mode, mtime)
+}
+
+func (s countingSyncer) Pull(ctx context.Context, remotePath string, dst io.Writer) error {
+	s.c.add(func(n *Counts) { n.Sync++ })
+	return s.inner.Pull(ctx, remotePath, dst)
 }
 
 func (c *CountingDevice) Reboot(ctx context.Context) error {

@@ -1,11 +1,12 @@
 // Package adb talks to Android devices through an ADB server.
 //
 // The rest of miacct sees a phone only through the narrow Device interface:
-// a handful of transport-level calls (shell, exec, sync, reboot, wait). The
-// Android conveniences the flows need (properties, UI dumps, screenshots,
-// input events, activity starts, boot waits) are plain functions over a
-// Device, so a decorator (counting, recording) wraps the eight methods once
-// and sees every call.
+// a handful of transport-level calls (shell, exec, reboot, state, wait).
+// The Android conveniences the flows need (properties, UI dumps,
+// screenshots, input events, activity starts, boot waits) are plain
+// functions over a Device, so a decorator (counting, recording) wraps the
+// six methods once and sees every call. File transfer (the sync:
+// service) is the optional Syncer, which no product code needs.
 package adb
 
 import (
@@ -29,12 +30,6 @@ type Device interface {
 	// no exit status.
 	Exec(ctx context.Context, cmd string) ([]byte, error)
 
-	// Push writes src to remotePath on the device through the sync: service.
-	Push(ctx context.Context, src io.Reader, remotePath string, mode fs.FileMode, mtime time.Time) error
-
-	// Pull copies remotePath from the device to dst through the sync: service.
-	Pull(ctx context.Context, remotePath string, dst io.Writer) error
-
 	// Reboot asks adbd to restart the phone (reboot: service); it returns
 	// once adbd has accepted the request, not when the phone is back.
 	Reboot(ctx context.Context) error
@@ -46,6 +41,31 @@ type Device interface {
 	// WaitForDevice blocks until the ADB server lists the device as online
 	// (the server's wait-for-any-device service), or ctx ends.
 	WaitForDevice(ctx context.Context) error
+}
+
+// Syncer copies files to and from a device through the sync: service.
+// The devices of a Client implement it; decorators forward it (see
+// SyncerOf).
+type Syncer interface {
+	// Push writes src to remotePath on the device.
+	Push(ctx context.Context, src io.Reader, remotePath string, mode fs.FileMode, mtime time.Time) error
+	// Pull copies remotePath from the device to dst.
+	Pull(ctx context.Context, remotePath string, dst io.Writer) error
+}
+
+// SyncerOf returns d's file transfer, if it has one: d itself when it is
+// a Syncer, else what a decorator around it forwards. A decorator offers
+// the Syncer of the device it wraps through a method
+// `Syncer() (Syncer, bool)`, so a decorator of a device without one has
+// none either.
+func SyncerOf(d Device) (Syncer, bool) {
+	if s, ok := d.(Syncer); ok {
+		return s, true
+	}
+	if w, ok := d.(interface{ Syncer() (Syncer, bool) }); ok {
+		return w.Syncer()
+	}
+	return nil, false
 }
 
 // ShellResult is what a shell command printed and how it exited.

@@ -272,16 +272,20 @@ func TestInputDenied(t *testing.T) {
 func TestPushPull(t *testing.T) {
 	_, _, d := setup(t, nil)
 	cd := adb.Counted(d)
+	files, ok := adb.SyncerOf(cd)
+	if !ok {
+		t.Fatal("a counted server device has no Syncer")
+	}
 	ctx := context.Background()
 	data := make([]byte, 1<<20)
 	rng := rand.NewChaCha8([32]byte{7})
 	_, _ = rng.Read(data)
 	const path = "/data/local/tmp/miacct-test.bin"
-	if err := cd.Push(ctx, bytes.NewReader(data), path, 0o644, time.Unix(1_700_000_000, 0)); err != nil {
+	if err := files.Push(ctx, bytes.NewReader(data), path, 0o644, time.Unix(1_700_000_000, 0)); err != nil {
 		t.Fatalf("Push: %v", err)
 	}
 	var got bytes.Buffer
-	if err := cd.Pull(ctx, path, &got); err != nil {
+	if err := files.Pull(ctx, path, &got); err != nil {
 		t.Fatalf("Pull: %v", err)
 	}
 	if sha256.Sum256(got.Bytes()) != sha256.Sum256(data) {
@@ -290,11 +294,25 @@ func TestPushPull(t *testing.T) {
 	if c := cd.Counts(); c.Sync != 2 || c.Calls != 2 {
 		t.Errorf("counts = %+v", c)
 	}
-	err := cd.Pull(ctx, "/data/local/tmp/does-not-exist", io.Discard)
+	err := files.Pull(ctx, "/data/local/tmp/does-not-exist", io.Discard)
 	if !errors.Is(err, adb.ErrFailed) || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Pull(missing) = %v, want ErrFailed and fs.ErrNotExist", err)
 	}
 }
+
+// Decorators forward file transfer only when the device they wrap has it.
+func TestSyncerOfDecorators(t *testing.T) {
+	_, _, d := setup(t, nil)
+	if _, ok := adb.SyncerOf(adb.Counted(adb.Counted(d))); !ok {
+		t.Error("two counting layers hide the server device's Syncer")
+	}
+	if _, ok := adb.SyncerOf(adb.Counted(shellOnly{d})); ok {
+		t.Error("a counted device without file transfer offers a Syncer")
+	}
+}
+
+// shellOnly is a Device without file transfer.
+type shellOnly struct{ adb.Device }
 
 func TestScreenshot(t *testing.T) {
 	_, _, d := setup(t, nil)

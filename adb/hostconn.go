@@ -5,8 +5,8 @@ package adb
 // deadline it lets us set, and it has no exec:, reboot:, wait-for or a
 // device list that keeps the state column (DeviceList drops the state and
 // every line with fewer than four fields, e.g. an unauthorized TCP
-// device). gadb stays in use for what it does well: server version and
-// sync push/pull (see client.go).
+// device). gadb stays in use for what it does well, file transfer over
+// the sync: service, in sync.go only.
 
 import (
 	"bufio"

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -282,20 +280,6 @@ func (g stopGate) Exec(ctx context.Context, cmd string) ([]byte, error) {
 		return nil, err
 	}
 	return g.Device.Exec(ctx, cmd)
-}
-
-func (g stopGate) Push(ctx context.Context, src io.Reader, path string, mode fs.FileMode, mtime time.Time) error {
-	if err := g.stopped(); err != nil {
-		return err
-	}
-	return g.Device.Push(ctx, src, path, mode, mtime)
-}
-
-func (g stopGate) Pull(ctx context.Context, path string, dst io.Writer) error {
-	if err := g.stopped(); err != nil {
-		return err
-	}
-	return g.Device.Pull(ctx, path, dst)
 }
 
 func (g stopGate) Reboot(ctx context.Context) error {

@@ -209,17 +209,33 @@ func (r *Recorder) Exec(ctx context.Context, cmd string) ([]byte, error) {
 	return out, err
 }
 
-func (r *Recorder) Push(ctx context.Context, src io.Reader, remotePath string, mode fs.FileMode, mtime time.Time) error {
-	start := r.now()
-	err := r.dev.Push(ctx, src, remotePath, mode, mtime)
-	r.note("push", remotePath, err, r.now().Sub(start))
+// Syncer forwards the recorded device's file transfer, noting each call
+// (its path and time, never its content); false when the device has none.
+func (r *Recorder) Syncer() (adb.Syncer, bool) {
+	inner, ok := adb.SyncerOf(r.dev)
+	if !ok {
+		return nil, false
+	}
+	return recordingSyncer{r: r, inner: inner}, true
+}
+
+// recordingSyncer notes the Push and Pull calls of a Recorder.
+type recordingSyncer struct {
+	r     *Recorder
+	inner adb.Syncer
+}
+
+func (s recordingSyncer) Push(ctx context.Context, src io.Reader, remotePath string, mode fs.FileMode, mtime time.Time) error {
+	start := s.r.now()
+	err := s.inner.Push(ctx, src, remotePath, mode, mtime)
+	s.r.note("push", remotePath, err, s.r.now().Sub(start))
 	return err
 }
 
-func (r *Recorder) Pull(ctx context.Context, remotePath string, dst io.Writer) error {
-	start := r.now()
-	err := r.dev.Pull(ctx, remotePath, dst)
-	r.note("pull", remotePath, err, r.now().Sub(start))
+func (s recordingSyncer) Pull(ctx context.Context, remotePath string, dst io.Writer) error {
+	start := s.r.now()
+	err := s.inner.Pull(ctx, remotePath, dst)
+	s.r.note("pull", remotePath, err, s.r.now().Sub(start))
 	return err
 }
 

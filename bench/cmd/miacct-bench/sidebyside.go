@@ -115,6 +115,10 @@ func sideBySide(ctx context.Context, w io.Writer, o options, tmp string, mem *me
 	}
 
 	// A file each way.
+	files, ok := adb.SyncerOf(dev)
+	if !ok {
+		return fmt.Errorf("the device has no file transfer")
+	}
 	data := make([]byte, o.size)
 	rng := rand.NewChaCha8([32]byte{'m', 'i', 'a', 'c', 'c', 't'})
 	_, _ = rng.Read(data)
@@ -136,7 +140,7 @@ func sideBySide(ctx context.Context, w io.Writer, o options, tmp string, mem *me
 	}
 	pushM, err := median(o.reps, func() (time.Duration, error) {
 		start := time.Now()
-		err := dev.Push(ctx, bytes.NewReader(data), "/sdcard/Download/miacct.bin", 0o644, time.Time{})
+		err := files.Push(ctx, bytes.NewReader(data), "/sdcard/Download/miacct.bin", 0o644, time.Time{})
 		return time.Since(start), err
 	})
 	if err != nil {
@@ -148,7 +152,7 @@ func sideBySide(ctx context.Context, w io.Writer, o options, tmp string, mem *me
 			return 0, err
 		}
 		start := time.Now()
-		err = dev.Pull(ctx, "/sdcard/Download/miacct.bin", f)
+		err = files.Pull(ctx, "/sdcard/Download/miacct.bin", f)
 		d := time.Since(start)
 		if cerr := f.Close(); err == nil {
 			err = cerr
