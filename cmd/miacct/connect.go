@@ -135,16 +135,23 @@ func (a *App) ensureServer(ctx context.Context, c *adb.Client) error {
 		return fmt.Errorf("%w at %s (%s): %s", adb.ErrServerUnreachable, c.Addr(), unreachableReason(err), hint)
 	}
 	a.IO.Errorf("miacct: no ADB server at %s; starting one with `adb start-server`\n", c.Addr())
-	cmd := exec.CommandContext(ctx, adbPath, "start-server")
-	cmd.Stdout, cmd.Stderr = a.IO.ErrOut, a.IO.ErrOut
-	cmd.Env = os.Environ()
-	if runErr := cmd.Run(); runErr != nil {
+	if runErr := a.startADBServer(ctx, adbPath); runErr != nil {
 		return fmt.Errorf("%w at %s: `adb start-server` failed: %v", adb.ErrServerUnreachable, c.Addr(), runErr)
 	}
 	if _, err := c.Version(ctx); err != nil {
 		return fmt.Errorf("after `adb start-server`: %w", err)
 	}
 	return nil
+}
+
+// startADBServer runs `adb start-server`. The server outlives miacct and
+// keeps the environment it was started with, so it gets only what adb
+// needs (adb.ChildEnv), never MIACCT_PASSWORD.
+func (a *App) startADBServer(ctx context.Context, adbPath string) error {
+	cmd := exec.CommandContext(ctx, adbPath, "start-server")
+	cmd.Stdout, cmd.Stderr = a.IO.ErrOut, a.IO.ErrOut
+	cmd.Env = adb.ChildEnv(os.Environ())
+	return cmd.Run()
 }
 
 // device returns the device chosen by -s, $ANDROID_SERIAL, or the only one.
