@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,19 +77,76 @@ func Prop(ctx context.Context, d Device, name string) (string, error) {
 	return strings.TrimRight(res.String(), "\r\n"), nil
 }
 
-// DumpUI returns the XML of the screen's view hierarchy, as printed by
-// `uiautomator dump /dev/tty` over exec: (binary-safe, no PTY); the status
-// line uiautomator prints after the XML is stripped.
-func DumpUI(ctx context.Context, d Device) ([]byte, error) {
-	out, err := d.Exec(ctx, "uiautomator dump /dev/tty")
+// DumpCommand is the exec: command DumpUI runs: the phone's uptime, then
+// the view hierarchy, in one round trip. A caller that batches it with
+// other commands, or reads it in a recording, parses its output with
+// ParseDump.
+const DumpCommand = uptimeRead + " uiautomator dump /dev/tty"
+
+// uptimeRead reads the phone's uptime; DumpCommand starts with it.
+const uptimeRead = "cat /proc/uptime;"
+
+// Dump is one read of the screen.
+type Dump struct {
+	// XML is the view hierarchy as uiautomator printed it, without the
+	// status line it prints after it.
+	XML []byte
+	// Uptime is how long the phone had been up when it was read (the
+	// first field of /proc/uptime): phone time, which a reboot restarts
+	// from zero. Zero when the phone did not say.
+	Uptime time.Duration
+}
+
+// DumpUI reads the screen: the XML of its view hierarchy, as printed by
+// `uiautomator dump /dev/tty` over exec: (binary-safe, no PTY), and the
+// phone's uptime at that moment, in one round trip (DumpCommand). The
+// output is capped at MaxDumpOutput while it streams in.
+func DumpUI(ctx context.Context, d Device) (Dump, error) {
+	out, err := d.Exec(withOutputLimit(ctx, MaxDumpOutput), DumpCommand)
 	if err != nil {
-		return nil, fmt.Errorf("dump screen: %w", err)
+		return Dump{}, fmt.Errorf("dump screen: %w", err)
 	}
-	xml, err := extractDump(out)
+	dump, err := ParseDump(out)
 	if err != nil {
-		return nil, fmt.Errorf("dump screen: %w", err)
+		return Dump{}, fmt.Errorf("dump screen: %w", err)
 	}
-	return xml, nil
+	return dump, nil
+}
+
+// ParseDump reads the output of DumpCommand, or of `uiautomator dump
+// /dev/tty` alone (which gives no uptime). A missing or garbled uptime
+// is zero, not an error; a missing or cut hierarchy is ErrEmptyDump,
+// uiautomator's complaint that the screen never settled ErrIdleState.
+func ParseDump(out []byte) (Dump, error) {
+	uptime, rest := parseUptime(out)
+	xml, err := extractDump(rest)
+	if err != nil {
+		return Dump{}, err
+	}
+	return Dump{XML: xml, Uptime: uptime}, nil
+}
+
+// parseUptime reads /proc/uptime's line ("12345.67 98765.43") at the
+// start of out and returns the uptime and what follows the line; zero and
+// out itself when out does not start with one.
+func parseUptime(out []byte) (time.Duration, []byte) {
+	line, rest, ok := bytes.Cut(out, []byte("\n"))
+	if !ok {
+		return 0, out
+	}
+	fields := strings.Fields(string(line))
+	if len(fields) != 2 {
+		return 0, out
+	}
+	var v [2]float64
+	for i, f := range fields {
+		n, err := strconv.ParseFloat(f, 64)
+		if err != nil || n < 0 || n > 1e9 || strings.ContainsAny(f, "eExXpP+-") {
+			return 0, out
+		}
+		v[i] = n
+	}
+	return time.Duration(math.Round(v[0]*100)) * 10 * time.Millisecond, rest
 }
 
 // extractDump cuts the hierarchy XML out of uiautomator's output, which
@@ -144,7 +203,7 @@ const pngSignature = "\x89PNG\r\n\x1a\n"
 
 // Screenshot returns the screen as PNG bytes (`screencap -p` over exec:).
 func Screenshot(ctx context.Context, d Device) ([]byte, error) {
-	out, err := d.Exec(ctx, "screencap -p")
+	out, err := d.Exec(withOutputLimit(ctx, MaxScreenshot), "screencap -p")
 	if err != nil {
 		return nil, fmt.Errorf("screenshot: %w", err)
 	}

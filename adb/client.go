@@ -51,6 +51,36 @@ func WithCallTimeout(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, callTimeoutKey{}, d)
 }
 
+// Caps on what one call reads from the phone, enforced while the reply
+// streams in: beyond them the call fails with ErrOutputTooLarge and the
+// rest is not read, so a phone that sends without end costs at most the
+// cap in memory.
+const (
+	// MaxShellOutput caps the output of a Shell or Exec call.
+	MaxShellOutput = 16 << 20
+	// MaxDumpOutput caps a UI dump (DumpUI); real ones are tens of KB.
+	MaxDumpOutput = 8 << 20
+	// MaxScreenshot caps a screenshot (Screenshot): a PNG of a 1440x3200
+	// screen is a few MB, and no more than 18 MB uncompressed.
+	MaxScreenshot = 32 << 20
+)
+
+type outputLimitKey struct{}
+
+// withOutputLimit returns a ctx under which Shell and Exec read at most
+// n bytes of output instead of MaxShellOutput.
+func withOutputLimit(ctx context.Context, n int64) context.Context {
+	return context.WithValue(ctx, outputLimitKey{}, n)
+}
+
+// outputLimit is the output cap of the calls under ctx.
+func outputLimit(ctx context.Context) int64 {
+	if n, ok := ctx.Value(outputLimitKey{}).(int64); ok && n > 0 {
+		return n
+	}
+	return MaxShellOutput
+}
+
 // callContext bounds one call: its deadline is the earlier of the ctx
 // deadline and now + the call timeout.
 func (c *Client) callContext(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -23,8 +23,20 @@ var (
 	ErrDeviceLost = errors.New("device connection lost")
 	// ErrTimeout: the call's deadline passed before the device answered.
 	ErrTimeout = errors.New("device did not answer in time")
-	// ErrProtocol: the server answered something the protocol does not allow.
-	ErrProtocol = errors.New("adb protocol error")
+	// ErrBadOutput: the phone or the ADB server sent something that
+	// cannot be what was asked for (malformed XML, binary garbage, output
+	// cut off mid-transfer, a length larger than the data behind it,
+	// more than a documented cap). A device or transport problem, not a
+	// bug of the caller. The more specific errors below are ErrBadOutput
+	// too (errors.Is).
+	ErrBadOutput = errors.New("device or adb server sent malformed output")
+	// ErrOutputTooLarge: a reply was larger than its cap (MaxShellOutput,
+	// MaxDumpOutput, MaxScreenshot); reading stopped there. It is
+	// ErrBadOutput.
+	ErrOutputTooLarge error = &badOutput{"output larger than allowed"}
+	// ErrProtocol: the server answered something the protocol does not
+	// allow. It is ErrBadOutput.
+	ErrProtocol error = &badOutput{"adb protocol error"}
 	// ErrFailed: the server or device refused a request (FAIL).
 	ErrFailed = errors.New("adb request failed")
 
@@ -32,8 +44,9 @@ var (
 	// keeps animating). Retrying usually helps.
 	ErrIdleState = errors.New("uiautomator: could not get idle state")
 	// ErrEmptyDump: uiautomator printed no hierarchy, or a truncated one
-	// (screen off, dump crashed). Retrying usually helps.
-	ErrEmptyDump = errors.New("uiautomator: empty or truncated hierarchy")
+	// (screen off, dump crashed, cut off in transfer). Retrying usually
+	// helps. It is ErrBadOutput.
+	ErrEmptyDump error = &badOutput{"uiautomator: empty or truncated hierarchy"}
 	// ErrInjectionDenied: `input` was refused for lack of INJECT_EVENTS
 	// (MIUI's "USB debugging (Security settings)" is off).
 	ErrInjectionDenied = errors.New("input injection not allowed")
@@ -41,9 +54,15 @@ var (
 	ErrUntypable = errors.New("text cannot be typed with input text")
 	// ErrActivityNotFound: `am start` could not resolve the intent.
 	ErrActivityNotFound = errors.New("activity not found")
-	// ErrNotPNG: screencap did not return a PNG image.
-	ErrNotPNG = errors.New("screenshot is not a PNG image")
+	// ErrNotPNG: screencap did not return a PNG image. It is ErrBadOutput.
+	ErrNotPNG error = &badOutput{"screenshot is not a PNG image"}
 )
+
+// badOutput is a sentinel error that is also ErrBadOutput.
+type badOutput struct{ msg string }
+
+func (e *badOutput) Error() string { return e.msg }
+func (e *badOutput) Unwrap() error { return ErrBadOutput }
 
 // MultipleDevicesError is returned when no serial was given and the server
 // lists more than one device.

@@ -332,22 +332,62 @@ func TestScreenshot(t *testing.T) {
 func TestDumpUI(t *testing.T) {
 	_, _, d := setup(t, nil)
 	cd := adb.Counted(d)
-	xml, err := adb.DumpUI(context.Background(), cd)
+	dump, err := adb.DumpUI(context.Background(), cd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := hierarchy.Parse(xml)
+	h, err := hierarchy.Parse(dump.XML)
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
 	if len(h.Nodes()) == 0 {
 		t.Error("no nodes")
 	}
-	if bytes.Contains(xml, []byte("dumped to")) {
-		t.Error("status line not stripped")
+	if bytes.Contains(dump.XML, []byte("dumped to")) || bytes.Contains(dump.XML, []byte("\n")) {
+		t.Errorf("uptime or status line not stripped: %q", dump.XML)
+	}
+	if dump.Uptime <= 0 {
+		t.Errorf("uptime %s, want the phone's", dump.Uptime)
 	}
 	if c := cd.Counts(); c.Dumps != 1 || c.Exec != 1 {
 		t.Errorf("counts = %+v", c)
+	}
+}
+
+// The uptime comes from the phone's clock: it grows with phone time and
+// starts again at a reboot.
+func TestDumpUptime(t *testing.T) {
+	ph, _, d := setup(t, nil)
+	ctx := context.Background()
+	first, err := adb.DumpUI(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Shell(ctx, "sleep 30"); err != nil {
+		t.Fatal(err)
+	}
+	second, err := adb.DumpUI(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Phone time also passes in the calls themselves (the fixture's
+	// latencies), never more than the phone's whole clock.
+	if got := second.Uptime - first.Uptime; got < 30*time.Second || got > ph.Elapsed() {
+		t.Errorf("uptime grew by %s over a 30 s sleep (phone time %s)", got, ph.Elapsed())
+	}
+	if err := adb.RebootAndWait(ctx, d, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	after, err := adb.DumpUI(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Uptime >= second.Uptime || after.Uptime > ph.Elapsed() {
+		t.Errorf("uptime %s after the reboot, %s before: want it restarted", after.Uptime, second.Uptime)
+	}
+	res, err := d.Shell(ctx, "cat /proc/uptime")
+	if err != nil || res.ExitCode != 0 || len(strings.Fields(res.String())) != 2 {
+		t.Errorf("cat /proc/uptime = %q, %v", res.String(), err)
 	}
 }
 

@@ -184,17 +184,25 @@ func (h *hostConn) readPayload() ([]byte, error) {
 		return nil, fmt.Errorf("%w: bad length %q", ErrProtocol, hexLen[:])
 	}
 	buf := make([]byte, n)
-	if _, err := io.ReadFull(h.r, buf); err != nil {
+	if got, err := io.ReadFull(h.r, buf); err != nil {
+		if h.ctx.Err() == nil && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
+			return nil, fmt.Errorf("%w: the adb server at %s announced %d bytes and sent %d", ErrProtocol, h.addr, n, got)
+		}
 		return nil, h.ioError(err)
 	}
 	return buf, nil
 }
 
 // readAll reads the raw stream to EOF, the end of a device service.
-func (h *hostConn) readAll() ([]byte, error) {
-	data, err := io.ReadAll(h.r)
+// More than limit bytes is ErrOutputTooLarge, noticed as the limit is
+// passed: the rest is never read.
+func (h *hostConn) readAll(limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(h.r, limit+1))
 	if err != nil {
 		return data, h.ioError(err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrOutputTooLarge, limit)
 	}
 	return data, nil
 }

@@ -82,6 +82,8 @@ func TestCommandName(t *testing.T) {
 		"am start -n com.x/.Y":       "am",
 		strings.Repeat("a", 100):     strings.Repeat("a", 40),
 		"uiautomator dump /dev/tty":  "uiautomator",
+		DumpCommand:                  "uiautomator",
+		"cat /proc/uptime":           "cat",
 		"echo $(cat /data/password)": "echo",
 	} {
 		if got := commandName(cmd); got != want {

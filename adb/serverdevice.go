@@ -17,6 +17,9 @@ type serverDevice struct {
 
 func (d *serverDevice) Serial() string { return d.serial }
 
+// maxRebootOutput caps what the reboot: service may print.
+const maxRebootOutput = 64 << 10
+
 // exitMarker precedes the exit status the shell wrapper echoes.
 const exitMarker = ":miacct-exit:"
 
@@ -53,8 +56,13 @@ func parseShellOutput(out []byte) (res ShellResult, ok bool) {
 
 // commandName is what error messages may say about a command: its first
 // word, cut at the first shell metacharacter. The rest may be typed text.
+// The uptime read that starts DumpCommand is skipped: the command is
+// named after the dump.
 func commandName(cmd string) string {
 	cmd = strings.TrimSpace(cmd)
+	if rest, ok := strings.CutPrefix(cmd, uptimeRead); ok {
+		cmd = strings.TrimSpace(rest)
+	}
 	end := 0
 	for end < len(cmd) && end < 40 {
 		c := cmd[end]
@@ -85,7 +93,7 @@ func (d *serverDevice) service(ctx context.Context, svc, secret string) ([]byte,
 	if err := h.request(svc); err != nil {
 		return nil, err
 	}
-	return h.readAll()
+	return h.readAll(outputLimit(ctx))
 }
 
 func (d *serverDevice) Shell(ctx context.Context, cmd string) (ShellResult, error) {
@@ -128,7 +136,7 @@ func (d *serverDevice) Reboot(ctx context.Context) error {
 	}
 	// adbd may drop the connection as the phone goes down: once it
 	// accepted the request that is success, not a lost device.
-	if _, err := h.readAll(); err != nil && !errors.Is(err, ErrDeviceLost) {
+	if _, err := h.readAll(maxRebootOutput); err != nil && !errors.Is(err, ErrDeviceLost) {
 		return fmt.Errorf("%s: reboot: %w", d.serial, err)
 	}
 	return nil

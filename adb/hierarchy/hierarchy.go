@@ -5,20 +5,46 @@ package hierarchy
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/miacct/miacct/adb"
 )
 
-// ErrTruncated reports a dump that ends before its closing tag, as
-// uiautomator prints when it crashes mid-way.
-var ErrTruncated = errors.New("hierarchy dump is truncated")
+// Errors of Parse. Each is also adb.ErrBadOutput: a dump comes from the
+// phone, and one that cannot be read is the phone's problem.
+var (
+	// ErrTruncated reports a dump that ends before its closing tag, as
+	// uiautomator prints when it crashes mid-way.
+	ErrTruncated error = &badDump{"hierarchy dump is truncated"}
+	// ErrEmpty reports input that holds no hierarchy element at all.
+	ErrEmpty error = &badDump{"hierarchy dump is empty"}
+	// ErrMalformed reports input that is not a uiautomator dump: not
+	// XML, or XML of other elements or attributes.
+	ErrMalformed error = &badDump{"hierarchy dump is malformed"}
+	// ErrTooLarge reports a dump nested deeper than MaxDepth or with more
+	// than MaxNodes nodes.
+	ErrTooLarge error = &badDump{"hierarchy dump is too large"}
+)
 
-// ErrEmpty reports input that holds no hierarchy element at all.
-var ErrEmpty = errors.New("hierarchy dump is empty")
+// badDump is a sentinel error that is also adb.ErrBadOutput.
+type badDump struct{ msg string }
+
+func (e *badDump) Error() string { return e.msg }
+func (e *badDump) Unwrap() error { return adb.ErrBadOutput }
+
+// Bounds of what Parse accepts. A real screen has a few hundred nodes
+// some 30 levels deep; these keep a hostile dump from costing more than
+// some tens of MB and a moment.
+const (
+	MaxDepth = 512
+	MaxNodes = 50000
+)
 
 // Rect is a node's bounds in screen pixels; Right and Bottom are exclusive.
 type Rect struct {
@@ -220,6 +246,16 @@ func (n *Node) Describe() string {
 // Parse reads a uiautomator dump. Text before the XML declaration or after
 // the closing tag (the "UI hierchary dumped to" status line) is ignored.
 func Parse(data []byte) (*Hierarchy, error) {
+	return ParseContext(context.Background(), data)
+}
+
+// ctxCheckEvery is how many XML tokens ParseContext reads between looks
+// at its context.
+const ctxCheckEvery = 512
+
+// ParseContext is Parse that stops when ctx ends, returning ctx's error:
+// reading a dump stays within the deadline of the call that fetched it.
+func ParseContext(ctx context.Context, data []byte) (*Hierarchy, error) {
 	start := bytes.Index(data, []byte("<hierarchy"))
 	if start < 0 {
 		if len(bytes.TrimSpace(data)) == 0 || !bytes.Contains(data, []byte("<")) {
@@ -232,7 +268,11 @@ func Parse(data []byte) (*Hierarchy, error) {
 	h := &Hierarchy{}
 	var stack []*Node
 	seenRoot := false
-	for {
+	nodes := 0
+	for tokens := 0; ; tokens++ {
+		if tokens%ctxCheckEvery == 0 && ctx.Err() != nil {
+			return nil, fmt.Errorf("parse hierarchy: %w", ctx.Err())
+		}
 		tok, err := dec.RawToken()
 		if err == io.EOF {
 			return nil, ErrTruncated
@@ -242,14 +282,14 @@ func Parse(data []byte) (*Hierarchy, error) {
 			if errors.As(err, &se) && strings.Contains(se.Msg, "unexpected EOF") {
 				return nil, ErrTruncated
 			}
-			return nil, fmt.Errorf("parse hierarchy: %w", err)
+			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "hierarchy":
 				if seenRoot {
-					return nil, errors.New("parse hierarchy: nested <hierarchy>")
+					return nil, fmt.Errorf("%w: nested <hierarchy>", ErrMalformed)
 				}
 				seenRoot = true
 				for _, a := range t.Attr {
@@ -259,11 +299,17 @@ func Parse(data []byte) (*Hierarchy, error) {
 				}
 			case "node":
 				if !seenRoot {
-					return nil, errors.New("parse hierarchy: <node> outside <hierarchy>")
+					return nil, fmt.Errorf("%w: <node> outside <hierarchy>", ErrMalformed)
+				}
+				if len(stack) >= MaxDepth {
+					return nil, fmt.Errorf("%w: nodes nested deeper than %d levels", ErrTooLarge, MaxDepth)
+				}
+				if nodes++; nodes > MaxNodes {
+					return nil, fmt.Errorf("%w: more than %d nodes", ErrTooLarge, MaxNodes)
 				}
 				n, err := nodeFromAttrs(t.Attr)
 				if err != nil {
-					return nil, fmt.Errorf("parse hierarchy: line %d: %w", lineOf(data[start:], dec.InputOffset()), err)
+					return nil, fmt.Errorf("%w: line %d: %v", ErrMalformed, lineOf(data[start:], dec.InputOffset()), err)
 				}
 				if len(stack) > 0 {
 					p := stack[len(stack)-1]
@@ -274,18 +320,18 @@ func Parse(data []byte) (*Hierarchy, error) {
 				}
 				stack = append(stack, n)
 			default:
-				return nil, fmt.Errorf("parse hierarchy: unexpected element <%s>", t.Name.Local)
+				return nil, fmt.Errorf("%w: unexpected element <%s>", ErrMalformed, t.Name.Local)
 			}
 		case xml.EndElement:
 			switch t.Name.Local {
 			case "node":
 				if len(stack) == 0 {
-					return nil, errors.New("parse hierarchy: unbalanced </node>")
+					return nil, fmt.Errorf("%w: unbalanced </node>", ErrMalformed)
 				}
 				stack = stack[:len(stack)-1]
 			case "hierarchy":
 				if len(stack) != 0 {
-					return nil, errors.New("parse hierarchy: </hierarchy> inside a node")
+					return nil, fmt.Errorf("%w: </hierarchy> inside a node", ErrMalformed)
 				}
 				return h, nil
 			}

@@ -2,10 +2,13 @@ package hierarchy_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/hierarchy"
 )
 
@@ -204,4 +207,63 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// nested is a dump with depth nodes, each inside the one before.
+func nested(depth int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version='1.0' encoding='UTF-8' standalone='yes' ?><hierarchy rotation="0">`)
+	for range depth {
+		b.WriteString(`<node index="0" bounds="[0,0][1,1]">`)
+	}
+	for range depth {
+		b.WriteString(`</node>`)
+	}
+	b.WriteString(`</hierarchy>`)
+	return b.Bytes()
+}
+
+func TestParseBounds(t *testing.T) {
+	if _, err := hierarchy.Parse(nested(hierarchy.MaxDepth)); err != nil {
+		t.Fatalf("%d levels: %v", hierarchy.MaxDepth, err)
+	}
+	start := time.Now()
+	_, err := hierarchy.Parse(nested(300000))
+	if !errors.Is(err, hierarchy.ErrTooLarge) || !errors.Is(err, adb.ErrBadOutput) {
+		t.Fatalf("300000 levels: %v, want hierarchy.ErrTooLarge (ErrBadOutput)", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("refusing 300000 levels took %s", d)
+	}
+	flat := bytes.Repeat([]byte(`<node index="0" bounds="[0,0][1,1]" />`), hierarchy.MaxNodes+1)
+	many := append(append([]byte(`<hierarchy rotation="0">`), flat...), "</hierarchy>"...)
+	if _, err := hierarchy.Parse(many); !errors.Is(err, hierarchy.ErrTooLarge) {
+		t.Errorf("%d nodes: %v, want hierarchy.ErrTooLarge", hierarchy.MaxNodes+1, err)
+	}
+}
+
+// Parsing stops when the context of the call that fetched the dump ends.
+func TestParseContextStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := hierarchy.ParseContext(ctx, nested(100)); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v, want context.Canceled", err)
+	}
+	if _, err := hierarchy.ParseContext(context.Background(), nested(100)); err != nil {
+		t.Errorf("not cancelled: %v", err)
+	}
+}
+
+func TestParseErrorsAreBadOutput(t *testing.T) {
+	for name, in := range map[string]string{
+		"empty":     "",
+		"truncated": `<hierarchy rotation="0"><node index="0" bounds="[0,0][1,1]">`,
+		"malformed": `<hierarchy rotation="0"><node index="x" bounds="[0,0][1,1]" /></hierarchy>`,
+		"element":   `<hierarchy><window/></hierarchy>`,
+		"binary":    "<hierarchy>\x00\x01\xff</hierarchy>",
+	} {
+		if _, err := hierarchy.Parse([]byte(in)); !errors.Is(err, adb.ErrBadOutput) {
+			t.Errorf("%s: %v, want ErrBadOutput", name, err)
+		}
+	}
 }

@@ -19,9 +19,13 @@ const (
 	kindCommand   cmdKind = iota // recorded with its output
 	kindInput                    // only `input` invocations, chained with && or ;
 	kindStart                    // one `am start`
-	kindDump                     // one `uiautomator dump`
+	kindDump                     // one `uiautomator dump`, after `cat /proc/uptime` or alone (adb.DumpCommand)
 	kindScreencap                // one `screencap`
+	kindUptime                   // only `cat /proc/uptime`: the replaying phone's clock answers it
 )
+
+// uptimeFile is where the phone's uptime is read (adb.DumpCommand).
+const uptimeFile = "/proc/uptime"
 
 // parsedCmd is a command line taken apart.
 type parsedCmd struct {
@@ -51,13 +55,19 @@ func parseCommand(cmd string) parsedCmd {
 	for _, c := range calls {
 		allInput = allInput && c[0] == "input"
 	}
+	readsUptime := func(c []string) bool { return len(c) == 2 && c[0] == "cat" && c[1] == uptimeFile }
+	isDump := func(c []string) bool { return c[0] == "uiautomator" && len(c) > 1 && c[1] == "dump" }
 	switch {
 	case allInput:
 		p.kind = kindInput
+	case len(calls) == 1 && readsUptime(calls[0]):
+		p.kind = kindUptime
+	case len(calls) == 2 && readsUptime(calls[0]) && isDump(calls[1]):
+		p.kind = kindDump
 	case len(calls) > 1:
 	case calls[0][0] == "am" && len(calls[0]) > 1 && (calls[0][1] == "start" || calls[0][1] == "start-activity"):
 		p.kind = kindStart
-	case calls[0][0] == "uiautomator" && len(calls[0]) > 1 && calls[0][1] == "dump":
+	case isDump(calls[0]):
 		p.kind = kindDump
 	case calls[0][0] == "screencap":
 		p.kind = kindScreencap

@@ -343,6 +343,10 @@ func (r *Recorder) record(c call) {
 		r.recordDump(c)
 	case kindScreencap:
 		r.recordScreencap(c)
+	case kindUptime:
+		// Not kept: the replaying phone answers from its own clock, as
+		// recorded answers would stop its time.
+		r.logLocked("%s uptime%s", c.service, errNote(c.err))
 	case kindInput:
 		r.recordInput(c, p)
 	case kindStart:
@@ -361,11 +365,19 @@ func (r *Recorder) recordDump(c call) {
 	r.state.addDuration(latDump, c.dur)
 	r.state.dumps++
 	n := r.state.dumps
-	xml, failure := extractDump(c.out)
+	failure := ""
+	dump, err := adb.ParseDump(c.out)
+	switch {
+	case errors.Is(err, adb.ErrIdleState):
+		failure = "idle"
+	case err != nil && bytes.Contains(c.out, []byte("<hierarchy")):
+		failure = "truncated" // it began and never ended
+	case err != nil:
+		failure = "empty"
+	}
 	var h *hierarchy.Hierarchy
 	if failure == "" {
-		var err error
-		if h, err = hierarchy.Parse(xml); err != nil {
+		if h, err = hierarchy.Parse(dump.XML); err != nil {
 			failure = "truncated"
 			if !errors.Is(err, hierarchy.ErrTruncated) {
 				failure = "unreadable"

@@ -418,3 +418,34 @@ func TestRoundTripInputRefused(t *testing.T) {
 	assert.Equal(t, view(orig), view(again))
 	assert.Empty(t, ph.Unrecorded())
 }
+
+// The phone's uptime is read with every screen (adb.DumpCommand) and on
+// its own; neither is kept as a recorded answer: the replaying phone
+// answers from its own clock, whose time goes on.
+func TestUptimeIsNotRecorded(t *testing.T) {
+	fx := loadFixture(t, "miui14-en")
+	_, dev := serve(t, fx)
+	rec := newRecorder(t, dev, fx, demoPassword)
+	ctx := context.Background()
+	first, err := adb.DumpUI(ctx, rec)
+	require.NoError(t, err)
+	require.NotZero(t, first.Uptime)
+	res, err := rec.Shell(ctx, "cat /proc/uptime")
+	require.NoError(t, err)
+	require.Len(t, strings.Fields(res.String()), 2)
+	require.NoError(t, rec.Close())
+	assert.Equal(t, 1, rec.Stats().Screens)
+	assert.Zero(t, rec.Stats().Commands, "no uptime kept as a recorded command")
+
+	ph, dev2 := replay(t, rec.Dir())
+	a, err := adb.DumpUI(ctx, dev2)
+	require.NoError(t, err)
+	b, err := adb.DumpUI(ctx, dev2)
+	require.NoError(t, err)
+	res, err = dev2.Shell(ctx, "cat /proc/uptime")
+	require.NoError(t, err)
+	assert.Len(t, strings.Fields(res.String()), 2, "answered by the replaying phone")
+	assert.NotZero(t, a.Uptime)
+	assert.GreaterOrEqual(t, b.Uptime, a.Uptime, "the replay's clock never goes back")
+	assert.Empty(t, ph.Unrecorded())
+}

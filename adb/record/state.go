@@ -1,7 +1,6 @@
 package record
 
 import (
-	"bytes"
 	"fmt"
 	"regexp"
 	"slices"
@@ -454,27 +453,6 @@ func slugWords(s string, n int) string {
 
 // pngSignature starts every PNG file.
 const pngSignature = "\x89PNG\r\n\x1a\n"
-
-// extractDump cuts the XML out of uiautomator's output, or says why
-// there is none: "idle" (could not get idle state), "empty", "truncated".
-func extractDump(out []byte) ([]byte, string) {
-	if bytes.Contains(out, []byte("could not get idle state")) {
-		return nil, "idle"
-	}
-	start := bytes.Index(out, []byte("<hierarchy"))
-	if start < 0 {
-		return nil, "empty"
-	}
-	if decl := bytes.LastIndex(out[:start], []byte("<?xml")); decl >= 0 {
-		start = decl
-	}
-	const closing = "</hierarchy>"
-	end := bytes.LastIndex(out, []byte(closing))
-	if end < start {
-		return nil, "truncated"
-	}
-	return out[start : end+len(closing)], ""
-}
 
 const xiaomiType = "com.xiaomi"
 

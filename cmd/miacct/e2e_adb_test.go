@@ -185,10 +185,11 @@ func TestRealADB(t *testing.T) {
 		// The reference: the same phone's dump through the in-process
 		// host-protocol server.
 		ref := faketest.Start(t, fx, faketest.Options{}).Device
-		want, err := adb.DumpUI(context.Background(), ref)
+		wantDump, err := adb.DumpUI(context.Background(), ref)
 		if err != nil {
 			t.Fatal(err)
 		}
+		want := wantDump.XML
 		if len(want) < 500<<10 {
 			t.Fatalf("reference dump of %d bytes, want >= 500 KB", len(want))
 		}
@@ -206,11 +207,11 @@ func TestRealADB(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := adb.DumpUI(context.Background(), dev)
+		gotDump, err := adb.DumpUI(context.Background(), dev)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got, want) {
+		if got := gotDump.XML; !bytes.Equal(got, want) {
 			t.Errorf("miacct's dump through adb: %d bytes, not the %d-byte dump", len(got), len(want))
 		}
 	})

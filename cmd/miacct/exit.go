@@ -20,7 +20,7 @@ const (
 	ExitNotReady    = 4   // locked, input injection off, not a Xiaomi phone
 	ExitWrongPass   = 5   // the phone or site rejected the password, or the site the code
 	ExitScreen      = 6   // the phone showed a screen the step did not expect
-	ExitTimeout     = 7   // the phone stopped answering or dropped off ADB
+	ExitTimeout     = 7   // the phone stopped answering, dropped off ADB, or sent garbage
 	ExitInterrupted = 130 // Ctrl-C
 )
 
@@ -58,7 +58,7 @@ func ExitCode(err error) int {
 	case errors.Is(err, ui.ErrUnexpectedScreen), errors.Is(err, flows.ErrPrecondition), errors.Is(err, flows.ErrNeedsHand), errors.Is(err, flows.ErrStillSignedIn):
 		return ExitScreen
 	case errors.Is(err, adb.ErrTimeout), errors.Is(err, adb.ErrDeviceLost), errors.Is(err, adb.ErrOffline),
-		errors.Is(err, context.DeadlineExceeded):
+		errors.Is(err, adb.ErrBadOutput), errors.Is(err, context.DeadlineExceeded):
 		return ExitTimeout
 	}
 	return ExitError

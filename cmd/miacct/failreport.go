@@ -4,14 +4,16 @@ import (
 	"errors"
 	"os"
 
+	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/flows"
 	"github.com/miacct/miacct/flows/ui"
 )
 
 // needsFailureReport: failures nobody can understand without seeing the
-// screen (an unknown screen) get a report even without --report.
+// screen (an unknown screen, output from the phone that could not be
+// read) get a report even without --report.
 func needsFailureReport(err error) bool {
-	return errors.Is(err, ui.ErrUnexpectedScreen)
+	return errors.Is(err, ui.ErrUnexpectedScreen) || errors.Is(err, adb.ErrBadOutput)
 }
 
 // saveFailureReport writes what --report would have held about the

@@ -71,12 +71,12 @@ func (e *Engine) Invalidate() { e.fresh = false }
 func (e *Engine) Dump(ctx context.Context) (*hierarchy.Hierarchy, error) {
 	var lastErr error
 	for range dumpAttempts {
-		raw, err := adb.DumpUI(ctx, e.dev)
+		dump, err := adb.DumpUI(ctx, e.dev)
 		if err == nil {
 			var h *hierarchy.Hierarchy
-			h, err = hierarchy.Parse(raw)
+			h, err = hierarchy.ParseContext(ctx, dump.XML)
 			if err == nil {
-				e.last, e.lastRaw, e.fresh = h, raw, true
+				e.last, e.lastRaw, e.fresh = h, dump.XML, true
 				return h, nil
 			}
 		}

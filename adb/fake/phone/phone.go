@@ -75,6 +75,7 @@ type Phone struct {
 
 	mu              sync.Mutex
 	now             time.Duration // simulated time since New
+	bootedAt        time.Duration // when the last boot began (negative: before New)
 	onlineAt        time.Duration // offline before this moment
 	bootCompletedAt time.Duration // sys.boot_completed is 0 before this moment
 	props           map[string]string
@@ -118,6 +119,10 @@ const (
 	defaultDensity    = 440
 	defaultDisconnect = 5 * time.Second
 	bootIDPath        = "/proc/sys/kernel/random/boot_id"
+	uptimePath        = "/proc/uptime"
+	// initialUptime is how long a new phone has been up: a phone in use,
+	// not one that just booted.
+	initialUptime = 3*time.Hour + 25*time.Minute + 17*time.Second + 420*time.Millisecond
 )
 
 // New makes a phone from a loaded fixture. The fixture is not
@@ -141,6 +146,7 @@ func New(fx *fixture.Fixture, opts Options) (*Phone, error) {
 		awake:    cfg.awake,
 		locked:   cfg.locked,
 		replayed: make([]int, len(fx.Commands)),
+		bootedAt: -initialUptime,
 	}
 	if opts.Serial != "" {
 		p.serial = opts.Serial
@@ -500,6 +506,7 @@ func (p *Phone) unrecordedLocked(what string) {
 func (p *Phone) rebootLocked(why string) {
 	p.reboots++
 	p.counters.Reboots++
+	p.bootedAt = p.now
 	p.onlineAt = p.now + p.cfg.boot.Offline
 	p.bootCompletedAt = p.now + p.cfg.boot.Completed
 	p.awake = true
@@ -533,6 +540,18 @@ func (p *Phone) writeBootIDLocked() error {
 		return fmt.Errorf("write boot id: %w", err)
 	}
 	return nil
+}
+
+// procFileLocked is the content of a file the kernel makes up when it is
+// read: /proc/uptime, from the simulated clock (the time since the last
+// boot began, and the idle time of 8 mostly idle cores). ok is false for
+// any other path.
+func (p *Phone) procFileLocked(path string) (data []byte, ok bool) {
+	if path != uptimePath {
+		return nil, false
+	}
+	up := (p.now - p.bootedAt).Seconds()
+	return fmt.Appendf(nil, "%.2f %.2f\n", up, up*7.3), true
 }
 
 // bootCompletedLocked reports sys.boot_completed.

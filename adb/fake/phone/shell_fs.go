@@ -70,7 +70,7 @@ func (s *session) open(ctx context.Context, name string, flag int, _ os.FileMode
 		return streamFile{r: strings.NewReader(""), w: hc.Stderr}, nil
 	}
 	if flag&(os.O_WRONLY|os.O_RDWR) == 0 {
-		data, err := s.p.fsys.ReadFile(p)
+		data, err := s.p.readFile(p)
 		if err != nil {
 			return nil, fileError("open", name, err)
 		}
@@ -91,6 +91,18 @@ func (s *session) open(ctx context.Context, name string, flag int, _ os.FileMode
 		return nil, fileError("create", name, err)
 	}
 	return f, nil
+}
+
+// readFile reads a file of the phone: one the kernel makes up on reading
+// (procFileLocked), else one of its storage.
+func (p *Phone) readFile(path string) ([]byte, error) {
+	p.mu.Lock()
+	data, ok := p.procFileLocked(path)
+	p.mu.Unlock()
+	if ok {
+		return data, nil
+	}
+	return p.fsys.ReadFile(path)
 }
 
 // streamFile adapts a reader and a writer to a file.
@@ -173,7 +185,7 @@ func (c *call) cat() int {
 			_, _ = io.Copy(c.stdout, c.stdin)
 			continue
 		}
-		data, err := c.p.fsys.ReadFile(c.abs(f))
+		data, err := c.p.readFile(c.abs(f))
 		if err != nil {
 			c.errorf("cat: %s: %s\n", f, fake.Strerror(err))
 			code = 1
