@@ -44,6 +44,7 @@ FUZZ_TARGETS := \
 	./flows/ui:FuzzSelector \
 	./adb:FuzzEncodeText \
 	./adb:FuzzTypeTextOnFakePhone \
+	./adb:FuzzDumpReader \
 	./adb/fake:FuzzHostProtocol \
 	./adb/fake/fixture:FuzzLoad
 
