@@ -11,6 +11,11 @@ import (
 // DefaultCallTimeout bounds every call when ClientOptions.CallTimeout is zero.
 const DefaultCallTimeout = 30 * time.Second
 
+// DefaultProbeTimeout is how long Version waits for the first bytes of
+// the server's answer when ClientOptions.ProbeTimeout is zero. An ADB
+// server answers host:version at once.
+const DefaultProbeTimeout = 500 * time.Millisecond
+
 // ClientOptions tune a Client.
 type ClientOptions struct {
 	// CallTimeout bounds each call to the server or a device; the
@@ -18,14 +23,19 @@ type ClientOptions struct {
 	// Zero means DefaultCallTimeout. Override it for the calls under one
 	// ctx with WithCallTimeout.
 	CallTimeout time.Duration
+	// ProbeTimeout bounds how long Version, the first request miacct
+	// sends a server, waits for OKAY or FAIL before it says the address is
+	// not an ADB server. Zero means DefaultProbeTimeout.
+	ProbeTimeout time.Duration
 }
 
 // Client talks to one ADB server. It holds no connection: every call dials
 // the server, as adb's own client does, so a Client is safe for concurrent
 // use and never goes stale.
 type Client struct {
-	addr        string
-	callTimeout time.Duration
+	addr         string
+	callTimeout  time.Duration
+	probeTimeout time.Duration
 }
 
 // NewClient returns a client of the ADB server at addr (HOST:PORT, see
@@ -35,7 +45,11 @@ func NewClient(addr string, opts ClientOptions) *Client {
 	if t <= 0 {
 		t = DefaultCallTimeout
 	}
-	return &Client{addr: addr, callTimeout: t}
+	p := opts.ProbeTimeout
+	if p <= 0 {
+		p = DefaultProbeTimeout
+	}
+	return &Client{addr: addr, callTimeout: t, probeTimeout: p}
 }
 
 // Addr is the server address the client talks to.
@@ -94,7 +108,9 @@ func (c *Client) callContext(ctx context.Context) (context.Context, context.Canc
 	return context.WithTimeout(ctx, d)
 }
 
-// Version returns the ADB server's protocol version (41 for adb 29).
+// Version returns the ADB server's protocol version (41 for adb 29). It
+// is the request that checks a server address: an answer other than OKAY
+// or FAIL, or none within the probe timeout, is ErrNotADBServer.
 func (c *Client) Version(ctx context.Context) (int, error) {
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
@@ -103,7 +119,7 @@ func (c *Client) Version(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("adb server version: %w", err)
 	}
 	defer h.Close()
-	if err := h.request("host:version"); err != nil {
+	if err := h.probe("host:version", c.probeTimeout); err != nil {
 		return 0, fmt.Errorf("adb server version: %w", err)
 	}
 	payload, err := h.readPayload()

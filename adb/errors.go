@@ -11,6 +11,10 @@ import (
 var (
 	// ErrServerUnreachable: nothing answers at the ADB server address.
 	ErrServerUnreachable = errors.New("adb server not reachable")
+	// ErrNotADBServer: something answers at the ADB server address, but
+	// not the ADB protocol (an HTTP server, another program), or nothing
+	// within ProbeTimeout.
+	ErrNotADBServer = errors.New("not an ADB server")
 	// ErrNoDevice: the server lists no device.
 	ErrNoDevice = errors.New("no device connected")
 	// ErrDeviceNotFound: the server does not list the requested serial.

@@ -147,6 +147,11 @@ func (h *hostConn) readStatus() error {
 	if _, err := io.ReadFull(h.r, status[:]); err != nil {
 		return h.ioError(err)
 	}
+	return h.status(status)
+}
+
+// status maps a status word read from the server.
+func (h *hostConn) status(status [4]byte) error {
 	switch string(status[:]) {
 	case "OKAY":
 		return nil
@@ -163,6 +168,62 @@ func (h *hostConn) readStatus() error {
 	default:
 		return fmt.Errorf("%w: got %q where OKAY or FAIL belongs", ErrProtocol, status[:])
 	}
+}
+
+// probe sends req, the first request to a server, and reads its status
+// checking that the server speaks the host protocol: OKAY or FAIL must
+// start arriving within wait (unless ctx ends first), or the address is
+// not an ADB server; the error then says what it answered.
+func (h *hostConn) probe(req string, wait time.Duration) error {
+	if err := h.send(req); err != nil {
+		return err
+	}
+	probeEnd := time.Now().Add(wait)
+	ctxEnd, hasCtxEnd := h.ctx.Deadline()
+	if hasCtxEnd && !ctxEnd.After(probeEnd) {
+		return h.readStatus() // the call ends first: a plain timeout
+	}
+	_ = h.conn.SetReadDeadline(probeEnd)
+	var status [4]byte
+	n, err := io.ReadFull(h.r, status[:])
+	// Back to the call's deadline; a cancellation meanwhile stays in
+	// force (its deadline in the past is set again).
+	_ = h.conn.SetReadDeadline(ctxEnd)
+	if h.ctx.Err() != nil {
+		_ = h.conn.SetDeadline(time.Unix(1, 0))
+		return ctxError(h.ctx)
+	}
+	switch {
+	case err == nil && (string(status[:]) == "OKAY" || string(status[:]) == "FAIL"):
+		return h.status(status)
+	case err == nil:
+		return h.notADB(status[:])
+	case errors.Is(err, os.ErrDeadlineExceeded) && n == 0:
+		return fmt.Errorf("%w: %s answered nothing to %s within %s (if it is a stuck adb server, restart it: `adb kill-server`)",
+			ErrNotADBServer, h.addr, req, wait)
+	case errors.Is(err, os.ErrDeadlineExceeded), isDrop(err) && n > 0:
+		return h.notADB(status[:n])
+	case isDrop(err):
+		return fmt.Errorf("%w: %s closed the connection without answering %s", ErrNotADBServer, h.addr, req)
+	}
+	return h.ioError(err)
+}
+
+// notADB describes what a server that is no ADB server answered: its
+// first bytes (what else came at once), printable.
+func (h *hostConn) notADB(first []byte) error {
+	const show = 48
+	got := append([]byte(nil), first...)
+	_ = h.conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	more := make([]byte, show)
+	if n, _ := h.r.Read(more); n > 0 {
+		got = append(got, more[:n]...)
+	}
+	if len(got) > show {
+		got = got[:show]
+	}
+	return fmt.Errorf("%w: %s answered %s where an ADB server answers OKAY or FAIL: is it the adb server's address?",
+		ErrNotADBServer, h.addr, strconv.QuoteToASCII(string(got)))
 }
 
 // request sends req and reads its status.

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/miacct/miacct/adb"
+	"github.com/miacct/miacct/adb/fake/faketest"
 )
 
 // silentServer accepts connections, reads what the client sends and never
@@ -131,5 +134,45 @@ func TestWithCallTimeoutOverrides(t *testing.T) {
 	ctx := adb.WithCallTimeout(context.Background(), 100*time.Millisecond)
 	if _, err := c.Devices(ctx); !errors.Is(err, adb.ErrTimeout) {
 		t.Errorf("error = %v, want ErrTimeout from the overriding call timeout", err)
+	}
+}
+
+// An address that is not an ADB server is told within the probe timeout,
+// not after the call's, with what it answered.
+func TestNotADBServer(t *testing.T) {
+	web := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(web.Close)
+	webAddr := strings.TrimPrefix(web.URL, "http://")
+	chatty := scriptedServer(t, func(string) []byte { return []byte("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\n") })
+	binary := scriptedServer(t, func(string) []byte { return []byte{0x16, 0x03, 0x01, 0x00} })
+	for _, tc := range []struct {
+		name, addr, want string
+	}{
+		{"an HTTP server (waits for a whole line)", webAddr, "answered nothing to host:version within 500ms"},
+		{"a server that answers at once", chatty, `answered "HTTP/1.1 400 Bad Request\r\nContent-Type: text/pla"`}, // its first 48 bytes
+		{"binary", binary, `answered "\x16\x03\x01\x00"`},
+		{"silent", silentServer(t), "answered nothing to host:version within 500ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := adb.NewClient(tc.addr, adb.ClientOptions{CallTimeout: 30 * time.Second})
+			start := time.Now()
+			_, err := c.Version(context.Background())
+			if !errors.Is(err, adb.ErrNotADBServer) || errors.Is(err, adb.ErrTimeout) {
+				t.Fatalf("Version = %v, want ErrNotADBServer", err)
+			}
+			if !strings.Contains(err.Error(), tc.addr) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("message %q does not name %s and say %s", err, tc.addr, tc.want)
+			}
+			// Generous bound for a loaded machine; the call's own
+			// timeout is 30 s.
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("took %s", d)
+			}
+		})
+	}
+	// A real (fake) ADB server passes the check.
+	env := faketest.Serve(t, faketest.Options{})
+	if v, err := env.Client.Version(context.Background()); err != nil || v != 41 {
+		t.Errorf("Version of an ADB server = %d, %v", v, err)
 	}
 }

@@ -48,7 +48,7 @@ func ExitCode(err error) int {
 	case errors.As(err, &ue), errors.As(err, &fe), errors.Is(err, adb.ErrBadAddress),
 		errors.Is(err, flows.ErrBadPassword), errors.Is(err, flows.ErrUnknownStep):
 		return ExitUsage
-	case errors.As(err, &multi), errors.Is(err, adb.ErrServerUnreachable), errors.Is(err, adb.ErrNoDevice),
+	case errors.As(err, &multi), errors.Is(err, adb.ErrServerUnreachable), errors.Is(err, adb.ErrNotADBServer), errors.Is(err, adb.ErrNoDevice),
 		errors.Is(err, adb.ErrDeviceNotFound), errors.Is(err, adb.ErrUnauthorized):
 		return ExitNoDevice
 	case errors.Is(err, flows.ErrNotReady), errors.Is(err, adb.ErrInjectionDenied):

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/hierarchy"
@@ -83,5 +86,24 @@ func TestGarbledDeviceListExitsSeven(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "announced 256 bytes and sent 11") {
 		t.Errorf("stderr %q does not say what the server did", r.stderr)
+	}
+}
+
+// --adb at something that is not an ADB server fails at once with exit 3
+// and says what it is, instead of waiting the whole call timeout.
+func TestNotADBServerExitsThree(t *testing.T) {
+	web := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(web.Close)
+	addr := strings.TrimPrefix(web.URL, "http://")
+	start := time.Now()
+	r := runMain("", nil, "--adb", addr, "devices")
+	if r.code != ExitNoDevice {
+		t.Fatalf("exit %d, want %d; stderr: %s", r.code, ExitNoDevice, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "not an ADB server") || !strings.Contains(r.stderr, addr) {
+		t.Errorf("stderr %q does not say %s is not an ADB server", r.stderr, addr)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %s (the call timeout is 30 s)", d)
 	}
 }
