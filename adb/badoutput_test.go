@@ -3,6 +3,7 @@ package adb_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/faketest"
+	"github.com/miacct/miacct/adb/fake/phone"
 	"github.com/miacct/miacct/adb/hierarchy"
 )
 
@@ -176,5 +178,57 @@ func TestParseDumpUptime(t *testing.T) {
 	}
 	if _, err := adb.ParseDump([]byte("12.00 1.00\nERROR: could not get idle state.\n")); !errors.Is(err, adb.ErrIdleState) {
 		t.Errorf("idle: %v, want ErrIdleState", err)
+	}
+}
+
+// More phones than a 4-hex-digit length can list (some 600 of them on
+// one server): every one is listed, none dropped in silence.
+func TestDevicesBeyond64KiB(t *testing.T) {
+	fx := faketest.Fixture(t, "miui14-en")
+	var targets []fake.Target
+	for i := range 1024 {
+		ph, err := phone.New(fx, phone.Options{Serial: fmt.Sprintf("%08x", 0x6d8f0000+i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, ph)
+	}
+	c := faketest.Serve(t, faketest.Options{}, targets...).Client
+	list, err := c.Devices(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1024 {
+		t.Fatalf("%d devices listed, want 1024", len(list))
+	}
+	seen := map[string]bool{}
+	for _, d := range list {
+		if d.State != adb.StateDevice || d.Model != "23021RAAEG" || seen[d.Serial] {
+			t.Fatalf("device %+v (seen before: %t)", d, seen[d.Serial])
+		}
+		seen[d.Serial] = true
+	}
+	dev, err := c.Device(context.Background(), fmt.Sprintf("%08x", 0x6d8f0000+1023))
+	if err != nil {
+		t.Fatalf("the last phone: %v", err)
+	}
+	if _, err := adb.Prop(context.Background(), dev, "ro.product.model"); err != nil {
+		t.Errorf("the last phone does not answer: %v", err)
+	}
+}
+
+// A length that matches the data in no way is garbage, not a shorter list.
+func TestDeviceListLengthMismatch(t *testing.T) {
+	for _, reply := range []string{
+		"OKAY0005abc\tdevice\n",           // shorter than the data
+		"OKAY1ab0abc\tdevice\n",           // no digit count fits
+		"OKAYzzzzabc\tdevice\n",           // not hex
+		"OKAY" + strings.Repeat("x", 100), // no length at all
+	} {
+		addr := scriptedServer(t, func(string) []byte { return []byte(reply) })
+		_, err := adb.NewClient(addr, adb.ClientOptions{}).Devices(context.Background())
+		if !errors.Is(err, adb.ErrProtocol) {
+			t.Errorf("reply %q: %v, want ErrProtocol", reply, err)
+		}
 	}
 }

@@ -145,7 +145,7 @@ func (c *Client) Devices(ctx context.Context) ([]DeviceInfo, error) {
 	if err := h.request("host:devices-l"); err != nil {
 		return nil, fmt.Errorf("list devices: %w", err)
 	}
-	payload, err := h.readPayload()
+	payload, err := h.readListing()
 	if err != nil {
 		return nil, fmt.Errorf("list devices: %w", err)
 	}

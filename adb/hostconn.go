@@ -254,6 +254,34 @@ func (h *hostConn) readPayload() ([]byte, error) {
 	return buf, nil
 }
 
+// maxListing bounds a device list: adb sends at most its 1 MiB payload.
+const maxListing = 1 << 20
+
+// readListing reads the length-prefixed reply of a query the server
+// answers and then closes (host:devices-l), however long it is. adb
+// formats the length with "%04x", so from 64 KiB on (some 600 phones) it
+// takes 5 digits, which a reader of 4 would take for a shorter list and
+// lose phones without a word. The reply is read to its end and its
+// length checked against 4, 5 or 6 digits; anything else is ErrProtocol.
+func (h *hostConn) readListing() ([]byte, error) {
+	raw, err := h.readAll(maxListing + 8)
+	if err != nil {
+		return nil, err
+	}
+	for digits := 4; digits <= 6 && digits <= len(raw); digits++ {
+		n := len(raw) - digits
+		if strings.EqualFold(fmt.Sprintf("%04x", n), string(raw[:digits])) {
+			return raw[digits:], nil
+		}
+	}
+	if len(raw) >= 4 {
+		if n, err := strconv.ParseUint(string(raw[:4]), 16, 16); err == nil {
+			return nil, fmt.Errorf("%w: the adb server at %s announced %d bytes and sent %d", ErrProtocol, h.addr, n, len(raw)-4)
+		}
+	}
+	return nil, fmt.Errorf("%w: the adb server at %s sent %q where a length belongs", ErrProtocol, h.addr, raw[:min(len(raw), 4)])
+}
+
 // readAll reads the raw stream to EOF, the end of a device service.
 // More than limit bytes is ErrOutputTooLarge, noticed as the limit is
 // passed: the rest is never read.

@@ -729,23 +729,43 @@ func (hc *hostConn) okay() bool { return hc.write([]byte("OKAY")) }
 
 // okayString answers OKAY plus a length-prefixed payload.
 func (hc *hostConn) okayString(payload string) bool {
-	return hc.write(append([]byte("OKAY"), protocolString(payload)...))
+	if !hc.write([]byte("OKAY")) {
+		return false
+	}
+	return hc.writeProtocolString(payload)
 }
 
+// writeProtocolString writes a length-prefixed payload. One adb cannot
+// send (over its 1 MiB payload) ends the connection instead, as adb's
+// does: never a payload cut in silence.
 func (hc *hostConn) writeProtocolString(payload string) bool {
-	return hc.write(protocolString(payload))
+	msg, ok := protocolString(payload)
+	if !ok {
+		hc.srv.logf("reply of %d bytes is over the protocol's %d: connection closed", len(payload), maxProtocolString)
+		return false
+	}
+	return hc.write(msg)
 }
 
 // fail answers FAIL plus a length-prefixed reason.
 func (hc *hostConn) fail(reason string) bool {
-	return hc.write(append([]byte("FAIL"), protocolString(reason)...))
+	if !hc.write([]byte("FAIL")) {
+		return false
+	}
+	return hc.writeProtocolString(reason)
 }
 
-// protocolString is s with its 4-hex-digit length, cut to what 4 digits
-// can announce.
-func protocolString(s string) []byte {
-	if len(s) > 0xffff {
-		s = s[:0xffff]
+// maxProtocolString is the longest payload adb's SendProtocolString
+// sends (MAX_PAYLOAD minus the length digits).
+const maxProtocolString = 1<<20 - 4
+
+// protocolString is s with its length in hex, formatted as adb's
+// SendProtocolString does ("%04x"): from 64 KiB on the length takes 5
+// digits, which clients reading 4 must notice (a device list of some 600
+// phones is that long). ok is false when s is longer than adb would send.
+func protocolString(s string) (msg []byte, ok bool) {
+	if len(s) > maxProtocolString {
+		return nil, false
 	}
-	return fmt.Appendf(nil, "%04x%s", len(s), s)
+	return fmt.Appendf(nil, "%04x%s", len(s), s), true
 }

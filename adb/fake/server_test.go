@@ -1113,3 +1113,27 @@ func TestServerLogKeepsHostileSerialOnOneLine(t *testing.T) {
 		t.Fatalf("log %q, want %q", got, want)
 	}
 }
+
+// A device list longer than 4 hex digits can announce goes out whole with
+// a 5-digit length, as adb's SendProtocolString sends it: never cut.
+func TestServerLongDeviceList(t *testing.T) {
+	var targets []Target
+	for i := range 1024 {
+		targets = append(targets, newHostTestTarget(fmt.Sprintf("serial-%04d", i), adb.StateDevice))
+	}
+	srv := hpStartServer(t, ServerOptions{}, targets...)
+	r := hpDial(t, srv)
+	r.send("host:devices-l")
+	r.mustOkay("devices-l")
+	raw := string(r.readAll())
+	n := 0
+	for ; n < len(raw) && strings.IndexByte("0123456789abcdef", raw[n]) >= 0; n++ {
+	}
+	body := raw[n:]
+	if want := fmt.Sprintf("%04x", len(body)); raw[:n] != want || n != 5 {
+		t.Fatalf("length %q, want %q (5 digits) for %d bytes", raw[:n], want, len(body))
+	}
+	if lines := strings.Count(body, "\n"); lines != 1024 {
+		t.Errorf("%d lines, want 1024", lines)
+	}
+}
