@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/miacct/miacct/adb"
 )
@@ -52,6 +54,13 @@ type DaemonOptions struct {
 	// Log, if set, receives one line per connection event and per opened
 	// stream (its kind only: a service name may carry typed text).
 	Log io.Writer
+	// MaxConns caps the connections served at once (DefaultMaxConns when
+	// zero); more are closed as they come, and logged.
+	MaxConns int
+	// IdleTimeout bounds the wait for a new connection's first packet
+	// (DefaultIdleTimeout when zero). A connection that has shaken hands
+	// may be idle as long as it likes: an adb server keeps it open.
+	IdleTimeout time.Duration
 }
 
 // daemonFeatures are the features the daemon may advertise: the fake
@@ -97,7 +106,7 @@ func ListenDaemon(addr string, opts DaemonOptions, t Target) (*Daemon, error) {
 	if t == nil {
 		return nil, errors.New("fake adbd: no target")
 	}
-	l, err := newListener[*daemonConn]("fake adbd", addr, opts.Log)
+	l, err := newListener[*daemonConn]("fake adbd", addr, opts.Log, opts.MaxConns, opts.IdleTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -284,10 +293,17 @@ func (c *daemonConn) serve() {
 	}
 	c.auth = c.auth || d.opts.Auth
 	br := bufio.NewReaderSize(c.nc, 64<<10)
-	for {
+	_ = c.nc.SetReadDeadline(time.Now().Add(d.idle))
+	for first := true; ; first = false {
 		p, err := readPacket(br, maxPayload)
+		if first {
+			_ = c.nc.SetReadDeadline(time.Time{})
+		}
 		if err != nil {
-			if c.ctx.Err() == nil && !isClosedErr(err) {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				d.count("idle")
+				d.logf("closed a connection that sent nothing for %s", d.idle)
+			} else if c.ctx.Err() == nil && !isClosedErr(err) {
 				d.logf("connection ends: %v", err)
 			}
 			return

@@ -494,3 +494,37 @@ func TestDaemonCloseLeavesNoGoroutines(t *testing.T) {
 		t.Fatalf("%d goroutines after Close, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// A connection that sends no CNXN within IdleTimeout is closed; one that
+// shook hands may stay idle, as an adb server's does.
+func TestDaemonIdleTimeout(t *testing.T) {
+	d := newTestDaemon(t, daemonTarget(), DaemonOptions{IdleTimeout: 50 * time.Millisecond})
+	c, err := net.Dial("tcp", d.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("a silent connection was kept")
+	}
+	h := dialDaemon(t, d)
+	h.connect(maxPayload)
+	// Another silent connection is closed meanwhile: the handshaken one
+	// has been idle longer than the idle timeout.
+	c2, err := net.Dial("tcp", d.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	_ = c2.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c2.Read(make([]byte, 1)); err == nil {
+		t.Fatal("a silent connection was kept")
+	}
+	if got := string(h.run("shell:echo still here")); got != "still here\n" {
+		t.Errorf("after idling: %q", got)
+	}
+	if d.Requests()["idle"] != 2 {
+		t.Errorf("requests %v, want two idle connections closed", d.Requests())
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,8 +78,16 @@ func (hc *hostConn) serve() {
 // readRequest reads one length-prefixed request. A connection that closes
 // before a full request (gadb's NewClientWith sends nothing) just ends.
 func (hc *hostConn) readRequest() (string, bool) {
+	// A client sends its request as it connects; one that does not
+	// within the idle timeout is let go. Services run without it.
+	_ = hc.conn.SetReadDeadline(time.Now().Add(hc.srv.idle))
+	defer hc.conn.SetReadDeadline(time.Time{})
 	var head [4]byte
 	if _, err := io.ReadFull(hc.br, head[:]); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			hc.srv.count("idle")
+			hc.srv.logf("closed a connection idle for %s", hc.srv.idle)
+		}
 		return "", false
 	}
 	n, ok := parseHex4(head[:])

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"time"
 )
 
 // listener is what the host-protocol Server and the device Daemon share:
@@ -22,6 +23,10 @@ type listener[C comparable] struct {
 	name string // prefixes log lines and errors: "fake adb server"
 	ln   net.Listener
 	log  io.Writer
+	// maxConns caps the connections served at once; beyond it a new one
+	// is closed at once. idle bounds the wait for a client's request.
+	maxConns int
+	idle     time.Duration
 
 	// ctx is the parent of every connection's context; close cancels it.
 	ctx    context.Context
@@ -33,18 +38,33 @@ type listener[C comparable] struct {
 	requests map[string]int
 	panics   []string
 	closed   bool
+	refused  int // connections refused over maxConns
 
 	logMu sync.Mutex
 }
 
-func newListener[C comparable](name, addr string, log io.Writer) (*listener[C], error) {
+// Defaults of the connection limits (ServerOptions, DaemonOptions).
+const (
+	// DefaultMaxConns: a fleet of phones takes a few connections each.
+	DefaultMaxConns = 1024
+	// DefaultIdleTimeout: clients send their request as they connect.
+	DefaultIdleTimeout = 30 * time.Second
+)
+
+func newListener[C comparable](name, addr string, log io.Writer, maxConns int, idle time.Duration) (*listener[C], error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: listen on %s: %w", name, addr, err)
 	}
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
+	if idle <= 0 {
+		idle = DefaultIdleTimeout
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &listener[C]{
-		name: name, ln: ln, log: log, ctx: ctx, cancel: cancel,
+		name: name, ln: ln, log: log, maxConns: maxConns, idle: idle, ctx: ctx, cancel: cancel,
 		conns: make(map[C]struct{}), requests: make(map[string]int),
 	}, nil
 }
@@ -77,12 +97,35 @@ func (l *listener[C]) serve(handle func(net.Conn) bool) {
 				}
 				return
 			}
+			if l.full() {
+				_ = nc.Close()
+				continue
+			}
 			if !handle(nc) {
 				_ = nc.Close()
 				return
 			}
 		}
 	}()
+}
+
+// full reports whether maxConns connections are being served; a new one
+// is then refused (counted as "refused-conn" and logged, the first and
+// every 100th time).
+func (l *listener[C]) full() bool {
+	l.mu.Lock()
+	if len(l.conns) < l.maxConns {
+		l.mu.Unlock()
+		return false
+	}
+	l.refused++
+	l.requests["refused-conn"]++
+	n := l.refused
+	l.mu.Unlock()
+	if n == 1 || n%100 == 0 {
+		l.logf("refused a connection: %d open, the limit (%d connections refused so far)", l.maxConns, n)
+	}
+	return true
 }
 
 // track registers c so close can end it; false once closing.

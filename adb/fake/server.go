@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 )
 
@@ -32,6 +33,13 @@ type ServerOptions struct {
 	// device serial. Never the request text: a shell command may carry a
 	// typed password.
 	Log io.Writer
+	// MaxConns caps the connections served at once (DefaultMaxConns when
+	// zero); more are closed as they come, and logged.
+	MaxConns int
+	// IdleTimeout bounds how long a connection may wait to send its
+	// next request (DefaultIdleTimeout when zero); then it is closed.
+	// Services that run (shell, wait-for, track-devices) are not bound.
+	IdleTimeout time.Duration
 }
 
 // targetEntry is a Target with the transport id it was registered under.
@@ -50,7 +58,7 @@ func NewServer(targets ...Target) (*Server, error) {
 // Listen starts a server on addr (HOST:PORT; port 0 picks a free one)
 // serving targets.
 func Listen(addr string, opts ServerOptions, targets ...Target) (*Server, error) {
-	l, err := newListener[net.Conn]("fake adb server", addr, opts.Log)
+	l, err := newListener[net.Conn]("fake adb server", addr, opts.Log, opts.MaxConns, opts.IdleTimeout)
 	if err != nil {
 		return nil, err
 	}

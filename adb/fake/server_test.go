@@ -1137,3 +1137,82 @@ func TestServerLongDeviceList(t *testing.T) {
 		t.Errorf("%d lines, want 1024", lines)
 	}
 }
+
+// Connections beyond MaxConns are closed as they come, and logged; the
+// ones being served go on.
+func TestServerConnectionCap(t *testing.T) {
+	log := &hpLogBuffer{}
+	srv := hpStartServer(t, ServerOptions{Log: log, MaxConns: 3}, newHostTestTarget("s", adb.StateDevice))
+	var held []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", srv.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		held = append(held, c)
+	}
+	// The three are served (accepted and tracked) before the fourth comes.
+	for deadline := time.Now().Add(10 * time.Second); len(srv.tracked()) < 3; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections tracked, want 3", len(srv.tracked()))
+		}
+		runtime.Gosched()
+	}
+	extra, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	_ = extra.SetDeadline(time.Now().Add(10 * time.Second))
+	if n, err := extra.Read(make([]byte, 1)); err == nil {
+		t.Fatalf("the connection over the cap was served (%d bytes)", n)
+	}
+	if got := srv.Requests()["refused-conn"]; got != 1 {
+		t.Errorf("refused %d connections, want 1", got)
+	}
+	if !strings.Contains(log.String(), "refused a connection: 3 open, the limit") {
+		t.Errorf("log %q does not mention the refusal", log.String())
+	}
+}
+
+// A connection that sends no request within IdleTimeout is closed.
+func TestServerClosesIdleConnections(t *testing.T) {
+	srv := hpStartServer(t, ServerOptions{IdleTimeout: 50 * time.Millisecond}, newHostTestTarget("s", adb.StateDevice))
+	c, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("read on an idle connection: %v, want EOF (closed by the server)", err)
+	}
+	if srv.Requests()["idle"] != 1 {
+		t.Errorf("requests %v, want one idle connection closed", srv.Requests())
+	}
+	// A service runs past the idle timeout: it is not a request wait.
+	tgt := newHostTestTarget("b", adb.StateDevice)
+	srv2 := hpStartServer(t, ServerOptions{IdleTimeout: 50 * time.Millisecond}, tgt)
+	r := hpDial(t, srv2)
+	r.send("host:transport:b")
+	r.mustOkay("transport")
+	r.send("shell:block")
+	r.mustOkay("shell:block")
+	<-tgt.started
+	// Another connection idles out meanwhile: the idle timeout has passed.
+	idle, err := net.Dial("tcp", srv2.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	_ = idle.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := idle.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("the idle connection: %v, want EOF", err)
+	}
+	select {
+	case err := <-tgt.ended:
+		t.Fatalf("the running service ended (%v) at the idle timeout", err)
+	default:
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"text/tabwriter"
@@ -143,6 +144,7 @@ func runFakeServe(ctx context.Context, opts *FakeServeOptions) error {
 		return usagef("listen on %s: %v", opts.Listen, err)
 	}
 	defer srv.Close()
+	warnIfNotLoopback(app, "fake ADB server", srv.Addr())
 	for i, p := range phones {
 		app.IO.Errorf("serving %s as %s\n", names[i], p.Serial())
 	}
@@ -158,6 +160,16 @@ func runFakeServe(ctx context.Context, opts *FakeServeOptions) error {
 	case <-app.Stop:
 	}
 	return nil
+}
+
+// warnIfNotLoopback warns on stderr when a fake listens where other
+// machines may reach it: its phones obey whoever connects.
+func warnIfNotLoopback(app *App, what, addr string) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsLoopback() {
+		return
+	}
+	app.IO.Errorf("miacct: warning: the %s listens on %s, not on a loopback address: anyone who can reach it can drive its phones\n", what, addr)
 }
 
 // uniqueSerial returns serial, or a variant of it no phone of this server

@@ -35,6 +35,7 @@ func runFakeServeADBD(ctx context.Context, opts *FakeServeOptions) error {
 		return usagef("listen on %s: %v", opts.Listen, err)
 	}
 	defer d.Close()
+	warnIfNotLoopback(app, "fake adbd", d.Addr())
 	app.IO.Printf("%s\n", d.Addr())
 	auth := ""
 	if opts.ADBDAuth {
