@@ -279,6 +279,87 @@ func StartActivity(ctx context.Context, d Device, in Intent) error {
 	return nil
 }
 
+// resolveActivityArgs are the arguments of `cmd package resolve-activity
+// --brief` for in; the package goes as -p.
+func resolveActivityArgs(in Intent) ([]string, error) {
+	if in.Action == "" && in.Component == "" && in.Data == "" && in.Package == "" {
+		return nil, fmt.Errorf("%w: empty intent", ErrFailed)
+	}
+	args := []string{"cmd", "package", "resolve-activity", "--brief"}
+	add := func(flag, value string) {
+		if value != "" {
+			args = append(args, flag, value)
+		}
+	}
+	add("-a", in.Action)
+	add("-d", in.Data)
+	add("-p", in.Package)
+	add("-n", in.Component)
+	return args, nil
+}
+
+// ResolveActivityCommand is the shell command that asks the phone which
+// activity `am start` would start for in (`cmd package resolve-activity
+// --brief`, every argument quoted; extras do not matter to it), for a
+// caller that batches it into another shell call. ParseResolveActivity
+// reads its output.
+func ResolveActivityCommand(in Intent) (string, error) {
+	args, err := resolveActivityArgs(in)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", intentName(in), err)
+	}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		q, err := shellQuote(a)
+		if err != nil {
+			return "", fmt.Errorf("resolve %s: %w", intentName(in), err)
+		}
+		quoted[i] = q
+	}
+	return strings.Join(quoted, " "), nil
+}
+
+// ParseResolveActivity reads the output of ResolveActivityCommand: the
+// component that would start (package/.Class; Android's chooser when
+// several could) and true, or "" and false when none would ("No activity
+// found"). Anything else (an exception, a shell without `cmd`) is
+// ErrFailed.
+func ParseResolveActivity(out string) (component string, found bool, err error) {
+	lines := strings.Split(strings.ReplaceAll(strings.TrimSpace(out), "\r\n", "\n"), "\n")
+	switch {
+	case len(lines) == 1 && lines[0] == "No activity found":
+		return "", false, nil
+	case len(lines) == 2 && strings.HasPrefix(lines[0], "priority="):
+		comp := strings.TrimSpace(lines[1])
+		pkg, cls, ok := strings.Cut(comp, "/")
+		if ok && pkg != "" && cls != "" && !strings.ContainsAny(comp, " \t") {
+			return comp, true, nil
+		}
+	}
+	return "", false, fmt.Errorf("%w: resolve-activity printed %s", ErrFailed, describeOutput([]byte(out)))
+}
+
+// ResolvesActivity reports whether the phone has an activity `am start`
+// would start for in, in one shell round trip and without starting it.
+func ResolvesActivity(ctx context.Context, d Device, in Intent) (bool, error) {
+	cmd, err := ResolveActivityCommand(in)
+	if err != nil {
+		return false, err
+	}
+	res, err := d.Shell(ctx, cmd)
+	if err != nil {
+		return false, fmt.Errorf("resolve %s: %w", intentName(in), err)
+	}
+	if res.ExitCode != 0 {
+		return false, fmt.Errorf("resolve %s: %w: cmd package exited with status %d (%s)", intentName(in), ErrFailed, res.ExitCode, describeOutput(res.Output))
+	}
+	_, found, err := ParseResolveActivity(res.String())
+	if err != nil {
+		return false, fmt.Errorf("resolve %s: %w", intentName(in), err)
+	}
+	return found, nil
+}
+
 // intentName names an intent in error messages.
 func intentName(in Intent) string {
 	switch {

@@ -167,53 +167,103 @@ type AmStart struct {
 // am's own messages, starting lowercase as Go errors do.
 func ParseAmStart(args []string) (AmStart, error) {
 	var st AmStart
+	err := parseIntentArgs(args, &st.Intent, optionArgs, func(opt, _ string) {
+		switch opt {
+		case "-W":
+			st.Wait = true
+		case "-S":
+			st.Stop = true
+		}
+	})
+	return st, err
+}
+
+// resolveOptionArgs is how many arguments each option of `cmd package
+// resolve-activity` takes: the intent's, and its own.
+var resolveOptionArgs = map[string]int{
+	"-a": 1, "-d": 1, "-t": 1, "-c": 1, "-n": 1, "-p": 1, "-f": 1,
+	"--grant-read-uri-permission": 0, "--grant-write-uri-permission": 0, "--receiver-foreground": 0,
+	"--include-stopped-packages": 0, "--exclude-stopped-packages": 0,
+	"--activity-clear-top": 0, "--activity-new-task": 0, "--activity-single-top": 0,
+	"--esn": 1, "--es": 2, "--ez": 2, "--ei": 2, "--el": 2, "--ef": 2, "--eu": 2, "--ecn": 2,
+	"--eia": 2, "--ela": 2, "--efa": 2, "--esa": 2,
+	"--brief": 0, "--components": 0, "--user": 1, "--query-flags": 1,
+}
+
+// ResolveActivity is a parsed `cmd package resolve-activity` (also `pm
+// resolve-activity`) command line.
+type ResolveActivity struct {
+	Intent
+	Brief      bool // --brief: the match line and the component only
+	Components bool // --components: the component only
+}
+
+// ParseResolveActivity reads the arguments after `cmd package
+// resolve-activity` as PackageManagerShellCommand does: the intent as am
+// reads it (Intent.parseCommandArgs), plus --brief, --components, --user
+// and --query-flags.
+func ParseResolveActivity(args []string) (ResolveActivity, error) {
+	var ra ResolveActivity
+	err := parseIntentArgs(args, &ra.Intent, resolveOptionArgs, func(opt, _ string) {
+		switch opt {
+		case "--brief":
+			ra.Brief = true
+		case "--components":
+			ra.Components = true
+		}
+	})
+	return ra, err
+}
+
+// parseIntentArgs reads an intent's command line as
+// Intent.parseCommandArgs does: the options known (with how many
+// arguments each takes) up to the first other argument, the positional
+// URI, component or package. other hears the options that are not the
+// intent's own.
+func parseIntentArgs(args []string, in *Intent, known map[string]int, other func(opt, val string)) error {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		n, known := optionArgs[a]
-		if !known {
+		n, ok := known[a]
+		if !ok {
 			if strings.HasPrefix(a, "-") {
-				return st, fmt.Errorf("unknown option: %s", a)
+				return fmt.Errorf("unknown option: %s", a)
 			}
-			st.addPositional(a)
+			in.addPositional(a)
 			break
 		}
 		if i+n >= len(args) {
-			return st, fmt.Errorf("no argument for option %s", a)
+			return fmt.Errorf("no argument for option %s", a)
 		}
 		val := ""
 		if n > 0 {
 			val = args[i+1]
 		}
 		switch a {
-		case "-W":
-			st.Wait = true
-		case "-S":
-			st.Stop = true
 		case "-a":
-			st.Action = val
+			in.Action = val
 		case "-d":
-			st.Data = val
+			in.Data = val
 		case "-t":
-			st.MimeType = val
+			in.MimeType = val
 		case "-c":
-			st.Categories = append(st.Categories, val)
+			in.Categories = append(in.Categories, val)
 		case "-n":
-			st.Component = val
+			in.Component = val
 		case "-p":
-			st.Package = val
+			in.Package = val
 		case "-f":
-			st.Flags = val
+			in.Flags = val
+		case "--esn", "--es", "--ez", "--ei", "--el", "--ef", "--eu", "--ecn", "--eia", "--ela", "--efa", "--esa":
+			in.Extras = true
 		default:
-			if strings.HasPrefix(a, "--e") {
-				st.Extras = true
-			}
+			other(a, val)
 		}
 		i += n
 	}
-	if st.Component != "" && !strings.Contains(st.Component, "/") {
-		return st, fmt.Errorf("bad component name: %s", st.Component)
+	if in.Component != "" && !strings.Contains(in.Component, "/") {
+		return fmt.Errorf("bad component name: %s", in.Component)
 	}
-	return st, nil
+	return nil
 }
 
 // ErrNoInputCommand: `input` was given no command.

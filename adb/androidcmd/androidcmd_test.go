@@ -117,3 +117,20 @@ func TestKeyChar(t *testing.T) {
 		}
 	}
 }
+
+func TestParseResolveActivity(t *testing.T) {
+	ra, err := ParseResolveActivity([]string{"--brief", "-a", "android.settings.SETTINGS", "-p", "com.android.settings"})
+	if err != nil || !ra.Brief || ra.Action != "android.settings.SETTINGS" || ra.Package != "com.android.settings" {
+		t.Errorf("got %+v, %v", ra, err)
+	}
+	ra, err = ParseResolveActivity([]string{"--user", "0", "-c", "android.intent.category.HOME", "--exclude-stopped-packages", "com.android.chrome"})
+	if err != nil || ra.Package != "com.android.chrome" || len(ra.Categories) != 1 || ra.Extras || ra.Brief {
+		t.Errorf("got %+v, %v", ra, err)
+	}
+	if _, err := ParseResolveActivity([]string{"-W", "-a", "x"}); err == nil || err.Error() != "unknown option: -W" {
+		t.Errorf("am's -W: %v", err)
+	}
+	if _, err := ParseResolveActivity([]string{"-n", "nocomponent"}); err == nil {
+		t.Error("a bad component was taken")
+	}
+}

@@ -449,3 +449,30 @@ func TestUptimeIsNotRecorded(t *testing.T) {
 	assert.GreaterOrEqual(t, b.Uptime, a.Uptime, "the replay's clock never goes back")
 	assert.Empty(t, ph.Unrecorded())
 }
+
+// Asking which activity would start is kept with its answer: the replay
+// answers as the phone did, found or not, whether or not the activity
+// was started later.
+func TestResolveActivityIsRecorded(t *testing.T) {
+	fx := loadFixture(t, "miui14-en")
+	_, dev := serve(t, fx)
+	rec := newRecorder(t, dev, fx, demoPassword)
+	ctx := context.Background()
+	settings := adb.Intent{Action: "android.settings.XIAOMI_ACCOUNT_SYNC_SETTINGS"}
+	none := adb.Intent{Action: "com.example.NONE"}
+	for _, in := range []adb.Intent{settings, none} {
+		_, err := adb.ResolvesActivity(ctx, rec, in)
+		require.NoError(t, err)
+	}
+	require.NoError(t, rec.Close())
+	assert.Equal(t, 2, rec.Stats().Commands)
+
+	ph, dev2 := replay(t, rec.Dir())
+	found, err := adb.ResolvesActivity(ctx, dev2, settings)
+	require.NoError(t, err)
+	assert.True(t, found)
+	found, err = adb.ResolvesActivity(ctx, dev2, none)
+	require.NoError(t, err)
+	assert.False(t, found)
+	assert.Empty(t, ph.Unrecorded())
+}

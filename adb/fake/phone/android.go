@@ -45,6 +45,8 @@ func lookupCommand(name string) commandFunc {
 		return (*call).svc
 	case "pm":
 		return (*call).pm
+	case "cmd":
+		return (*call).cmd
 	case "wm":
 		return (*call).wm
 	case "cat":
@@ -548,9 +550,63 @@ func (c *call) pm() int {
 			return 0
 		}
 		return 1
+	case len(args) >= 1 && args[0] == "resolve-activity":
+		return c.resolveActivity(args[1:])
 	}
 	c.errorf("Error: unknown or unsupported pm command\n")
 	return 1
+}
+
+// cmd SERVICE ARGS: of the services, the package manager's
+// resolve-activity (cmd package is what pm runs).
+func (c *call) cmd() int {
+	args := c.args[1:]
+	if len(args) == 0 {
+		c.errorf("cmd: No service specified; use -l to list all services\n")
+		return 20
+	}
+	if args[0] == "package" && len(args) >= 2 && args[1] == "resolve-activity" {
+		return c.resolveActivity(args[2:])
+	}
+	if args[0] == "package" {
+		c.errorf("Unknown command: %s\n", strings.Join(args[1:2], ""))
+		return 255
+	}
+	c.errorf("cmd: Can't find service: %s\n", args[0])
+	return 20
+}
+
+// resolveActivity is `cmd package resolve-activity [--brief] INTENT`:
+// the activity `am start` would start for the intent (the fixture's
+// activities, as am start resolves them, `when:` included), printed as
+// PackageManagerShellCommand prints it, or "No activity found". Nothing
+// starts.
+func (c *call) resolveActivity(args []string) int {
+	ra, err := androidcmd.ParseResolveActivity(args)
+	if err != nil {
+		msg := err.Error()
+		c.errorf("Exception occurred while executing 'resolve-activity':\njava.lang.IllegalArgumentException: %s%s\n", strings.ToUpper(msg[:1]), msg[1:])
+		return 255
+	}
+	p := c.p
+	p.mu.Lock()
+	act, ok := p.resolveLocked(ra.Intent)
+	comp := act.Component
+	if ok && comp == "" {
+		comp = p.activityLocked(act.Screen)
+	}
+	p.mu.Unlock()
+	if !ok {
+		p.logf("resolve-activity: no activity")
+		c.printf("No activity found\n")
+		return 0
+	}
+	p.logf("resolve-activity: %s", act.Screen)
+	if ra.Brief {
+		c.printf("priority=0 preferredOrder=0 match=0x108000 specificIndex=-1 isDefault=true\n")
+	}
+	c.printf("%s\n", androidcmd.ShortComponent(comp))
+	return 0
 }
 
 // wm size|density

@@ -254,3 +254,45 @@ func TestUiautomatorDumpToFile(t *testing.T) {
 		t.Errorf("uiautomator alone = %q", out)
 	}
 }
+
+func TestResolveActivity(t *testing.T) {
+	p, err := New(loadBuiltin(t, "miui14-en"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ cmd, want string }{
+		{"cmd package resolve-activity --brief -a android.settings.XIAOMI_ACCOUNT_SYNC_SETTINGS",
+			"priority=0 preferredOrder=0 match=0x108000 specificIndex=-1 isDefault=true\ncom.xiaomi.account/.ui.AccountSettingsActivity\n"},
+		{"cmd package resolve-activity --brief -n com.android.settings/.MiuiSettings",
+			"priority=0 preferredOrder=0 match=0x108000 specificIndex=-1 isDefault=true\ncom.android.settings/.MiuiSettings\n"},
+		{"cmd package resolve-activity --brief -a android.intent.action.VIEW -d https://account.xiaomi.com/ -p com.android.chrome",
+			"priority=0 preferredOrder=0 match=0x108000 specificIndex=-1 isDefault=true\ncom.android.chrome/org.chromium.chrome.browser.ChromeTabbedActivity\n"},
+		{"cmd package resolve-activity --brief -a android.intent.action.VIEW -d https://account.xiaomi.com/ -p com.other.browser", "No activity found\n"},
+		{"cmd package resolve-activity --brief -a no.such.ACTION", "No activity found\n"},
+		{"pm resolve-activity --brief -a android.settings.SETTINGS",
+			"priority=0 preferredOrder=0 match=0x108000 specificIndex=-1 isDefault=true\ncom.android.settings/.MiuiSettings\n"},
+	} {
+		out, code := shExit(t, p, tc.cmd)
+		if out != tc.want || code != 0 {
+			t.Errorf("%s:\n got %q (exit %d)\nwant %q", tc.cmd, out, code, tc.want)
+		}
+	}
+	if p.Screen() != "launcher" || p.Counters().AmStarts != 0 {
+		t.Errorf("resolving started something: screen %s, %d am starts", p.Screen(), p.Counters().AmStarts)
+	}
+	// `when:` is honoured: signed out, the account action resolves to the
+	// sign-in activity.
+	p.mu.Lock()
+	p.accounts = nil
+	p.mu.Unlock()
+	out := sh(t, p, "cmd package resolve-activity --brief -a android.settings.XIAOMI_ACCOUNT_SYNC_SETTINGS")
+	if !strings.HasSuffix(out, "com.xiaomi.account/.ui.WelcomeActivity\n") {
+		t.Errorf("signed out: %q", out)
+	}
+	if out, code := shExit(t, p, "cmd package resolve-activity -W"); code == 0 || !strings.Contains(out, "Unknown option: -W") {
+		t.Errorf("bad option: %q, exit %d", out, code)
+	}
+	if out, code := shExit(t, p, "cmd nosuch"); code == 0 || !strings.Contains(out, "Can't find service: nosuch") {
+		t.Errorf("unknown service: %q, exit %d", out, code)
+	}
+}
