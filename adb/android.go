@@ -81,7 +81,7 @@ func Prop(ctx context.Context, d Device, name string) (string, error) {
 // the view hierarchy, in one round trip. A caller that batches it with
 // other commands, or reads it in a recording, parses its output with
 // ParseDump.
-const DumpCommand = uptimeRead + " uiautomator dump /dev/tty"
+const DumpCommand = "cat /proc/uptime; uiautomator dump /dev/tty"
 
 // uptimeRead reads the phone's uptime; DumpCommand starts with it.
 const uptimeRead = "cat /proc/uptime;"

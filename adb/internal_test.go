@@ -71,6 +71,12 @@ func TestWrapShellParses(t *testing.T) {
 	}
 }
 
+func TestDumpCommandReadsUptimeFirst(t *testing.T) {
+	if !strings.HasPrefix(DumpCommand, uptimeRead) {
+		t.Errorf("DumpCommand %q does not start with %q", DumpCommand, uptimeRead)
+	}
+}
+
 func TestCommandName(t *testing.T) {
 	for cmd, want := range map[string]string{
 		"input text 'secret'":        "input",

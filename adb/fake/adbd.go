@@ -120,9 +120,6 @@ func ListenDaemon(addr string, opts DaemonOptions, t Target) (*Daemon, error) {
 // the serial the adb server lists the device under after `adb connect
 // ADDR`.
 
-// Target is the device the daemon serves.
-func (d *Daemon) Target() Target { return d.target }
-
 // Requests (from listener) counts what the daemon served by kind:
 // connect (TCP connections), cnxn (handshakes answered), auth (tokens
 // sent), shell, exec, sync, reboot, other (opened streams), refused (OPENs

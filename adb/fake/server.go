@@ -80,17 +80,6 @@ func (s *Server) Add(t Target) {
 	s.changed = make(chan struct{})
 }
 
-// Targets returns the served devices in the order they were added.
-func (s *Server) Targets() []Target {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Target, len(s.targets))
-	for i, e := range s.targets {
-		out[i] = e.target
-	}
-	return out
-}
-
 // Requests (from listener) counts the requests served by kind: version,
 // devices, transport, shell, exec, sync, reboot, wait, state, features,
 // other.

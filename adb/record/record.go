@@ -11,7 +11,9 @@
 //     `am start` intents become activities, and a screen that needed N
 //     identical dumps of the previous one before it appeared gets settle N;
 //   - every other shell or exec command is kept with its outputs, exit
-//     codes and durations, which the replaying phone answers in turn;
+//     codes and durations, which the replaying phone answers in turn,
+//     except readings of the phone's uptime (adb.DumpCommand reads it with
+//     every dump), which the replaying phone's clock answers;
 //   - getprop and dumpsys account outputs give the device's properties and
 //     accounts; the measured durations give a latency model (medians).
 //
@@ -35,7 +37,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/miacct/miacct/adb/androidcmd"
 	"io"
 	"io/fs"
 	"os"
@@ -45,6 +46,7 @@ import (
 	"time"
 
 	"github.com/miacct/miacct/adb"
+	"github.com/miacct/miacct/adb/androidcmd"
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/adb/hierarchy"
 )

@@ -3,7 +3,6 @@ package record
 import (
 	"cmp"
 	"fmt"
-	"github.com/miacct/miacct/adb/androidcmd"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,6 +10,8 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/miacct/miacct/adb"
+	"github.com/miacct/miacct/adb/androidcmd"
+	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/adb/hierarchy"
 )
 
@@ -348,7 +349,7 @@ func (s *sanitizer) learnProps(props map[string]string) {
 func (s *sanitizer) learnAccounts(accts []account) {
 	for _, a := range accts {
 		kind := kindName
-		if a.Type == xiaomiType {
+		if (fixture.Account{Name: a.Name, Type: a.Type}).Xiaomi() {
 			kind = kindAccount
 		}
 		s.addKnown(kind, a.Name)

@@ -286,7 +286,7 @@ func (s *recording) observeAccounts(accts []fixture.Account, listed, initial boo
 	}
 	signed := false
 	for _, a := range accts {
-		signed = signed || a.Type == xiaomiType || strings.HasPrefix(a.Type, xiaomiType+".")
+		signed = signed || a.Xiaomi()
 	}
 	if !s.accountsKnown {
 		s.accountsKnown = true
@@ -453,8 +453,6 @@ func slugWords(s string, n int) string {
 
 // pngSignature starts every PNG file.
 const pngSignature = "\x89PNG\r\n\x1a\n"
-
-const xiaomiType = "com.xiaomi"
 
 type account struct{ Name, Type string }
 

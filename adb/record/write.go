@@ -1,14 +1,11 @@
 package record
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/miacct/miacct/adb/fake/fixture"
 )
@@ -38,18 +35,13 @@ func (r *Recorder) saveLocked() {
 }
 
 func encodeYAML(f *fixture.File) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString("# Recorded by miacct --record: a fake phone that replays this phone's answers.\n")
-	buf.WriteString("# Secrets and personal data were replaced; see README.md before sharing.\n")
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(f); err != nil {
-		return nil, fmt.Errorf("record: encode fixture: %w", err)
+	data, err := fixture.Marshal(f)
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
 	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("record: encode fixture: %w", err)
-	}
-	return buf.Bytes(), nil
+	header := "# Recorded by miacct --record: a fake phone that replays this phone's answers.\n" +
+		"# Secrets and personal data were replaced; see README.md before sharing.\n"
+	return append([]byte(header), data...), nil
 }
 
 func (r *Recorder) fail(err error) {

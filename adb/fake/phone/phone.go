@@ -112,14 +112,9 @@ type phoneConfig struct {
 	features      []string
 }
 
-// Default display when a fixture says nothing (a common 1080p Xiaomi).
 const (
-	defaultWidth      = 1080
-	defaultHeight     = 2400
-	defaultDensity    = 440
-	defaultDisconnect = 5 * time.Second
-	bootIDPath        = "/proc/sys/kernel/random/boot_id"
-	uptimePath        = "/proc/uptime"
+	bootIDPath = "/proc/sys/kernel/random/boot_id"
+	uptimePath = "/proc/uptime"
 	// initialUptime is how long a new phone has been up: a phone in use,
 	// not one that just booted.
 	initialUptime = 3*time.Hour + 25*time.Minute + 17*time.Second + 420*time.Millisecond
@@ -164,7 +159,7 @@ func New(fx *fixture.Fixture, opts Options) (*Phone, error) {
 	}
 	oldAccount := ""
 	for _, a := range fx.Accounts {
-		if a.Type == xiaomiAccountType && opts.AccountID != "" {
+		if a.Type == fixture.XiaomiAccountType && opts.AccountID != "" {
 			oldAccount = a.Name
 			a.Name = opts.AccountID
 		}
@@ -209,14 +204,16 @@ func New(fx *fixture.Fixture, opts Options) (*Phone, error) {
 }
 
 func configFrom(fx *fixture.Fixture) (phoneConfig, error) {
+	// The loader's defaults, for a fixture built in Go without it.
+	width, height, _ := parseSize(fixture.DefaultSize)
 	cfg := phoneConfig{
 		state:     adb.StateDevice,
-		width:     defaultWidth,
-		height:    defaultHeight,
-		density:   defaultDensity,
+		width:     width,
+		height:    height,
+		density:   fixture.DefaultDensity,
 		awake:     true,
 		injection: true,
-		battery:   fixture.Battery{Level: 80},
+		battery:   fixture.Battery{Level: fixture.DefaultBattery},
 		packages:  fx.Packages,
 		features:  fx.Features,
 	}
@@ -265,7 +262,7 @@ func configFrom(fx *fixture.Fixture) (phoneConfig, error) {
 		cfg.faults = *fx.Faults
 	}
 	if cfg.faults.Disconnect <= 0 {
-		cfg.faults.Disconnect = defaultDisconnect
+		cfg.faults.Disconnect = fixture.DefaultDisconnect
 	}
 	if fx.Battery != nil {
 		cfg.battery = *fx.Battery
@@ -562,14 +559,12 @@ func (p *Phone) bootCompletedLocked() bool {
 // signedInLocked reports whether a Xiaomi account is on the phone.
 func (p *Phone) signedInLocked() bool {
 	for _, a := range p.accounts {
-		if a.Type == xiaomiAccountType {
+		if a.Xiaomi() {
 			return true
 		}
 	}
 	return false
 }
-
-const xiaomiAccountType = "com.xiaomi"
 
 // firstWord names a command line in logs by its first word only (the
 // rest may hold typed text).

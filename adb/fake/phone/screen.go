@@ -289,9 +289,7 @@ func (p *Phone) takeLocked(s *session, t fixture.Transition, name, action string
 	for _, e := range t.Effects {
 		switch e := fixture.Effect(e); e {
 		case fixture.RemoveAccount:
-			p.accounts = slices.DeleteFunc(p.accounts, func(a fixture.Account) bool {
-				return a.Type == xiaomiAccountType || strings.HasPrefix(a.Type, xiaomiAccountType+".")
-			})
+			p.accounts = slices.DeleteFunc(p.accounts, fixture.Account.Xiaomi)
 			p.logf("effect: Xiaomi account removed")
 		case fixture.RemoveData:
 			p.dataChoice = "remove"
