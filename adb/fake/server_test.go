@@ -1174,6 +1174,16 @@ func TestServerConnectionCap(t *testing.T) {
 	if !strings.Contains(log.String(), "refused a connection: 3 open, the limit") {
 		t.Errorf("log %q does not mention the refusal", log.String())
 	}
+	// A connection being served goes on.
+	c := held[0]
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, "000chost:version"); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 12)
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "OKAY00040029" {
+		t.Errorf("a served connection after the refusal: %q, %v", buf, err)
+	}
 }
 
 // A connection that sends no request within IdleTimeout is closed.
