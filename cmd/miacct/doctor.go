@@ -72,7 +72,12 @@ func runDoctor(ctx context.Context, opts *DoctorOptions) error {
 			return err
 		},
 		Device: func(ctx context.Context) (adb.Device, error) {
-			dev, err := client.Device(ctx, adb.ResolveSerial(app.Global.Serial, app.IO.Getenv))
+			serial := adb.ResolveSerial(app.Global.Serial, app.IO.Getenv)
+			if len(app.Global.ADB) > 1 {
+				// -s HOST:PORT/SERIAL names the server, as for the other commands.
+				return app.deviceOfSeveral(ctx, serial)
+			}
+			dev, err := client.Device(ctx, serial)
 			if err != nil {
 				return nil, err
 			}

@@ -11,5 +11,6 @@ func extendCommandTree(root *cobra.Command, app *App) {
 	info := currentVersion()
 	root.Version = info.Version
 	root.SetVersionTemplate(info.Text())
-	root.AddCommand(newVersionCmd(app))
+	root.AddCommand(newVersionCmd(app), newConnectCmd(app), newDisconnectCmd(app))
+
 }
