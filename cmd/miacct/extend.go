@@ -12,5 +12,5 @@ func extendCommandTree(root *cobra.Command, app *App) {
 	root.Version = info.Version
 	root.SetVersionTemplate(info.Text())
 	root.AddCommand(newVersionCmd(app), newConnectCmd(app), newDisconnectCmd(app))
-
+	addHelpSections(root)
 }
