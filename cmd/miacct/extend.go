@@ -12,5 +12,6 @@ func extendCommandTree(root *cobra.Command, app *App) {
 	root.Version = info.Version
 	root.SetVersionTemplate(info.Text())
 	root.AddCommand(newVersionCmd(app), newConnectCmd(app), newDisconnectCmd(app))
+	registerCompletions(root, app)
 	addHelpSections(root)
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/miacct/miacct/adb"
 )
 
 // WirelessOptions are the options of `miacct connect` and `miacct
@@ -141,4 +143,16 @@ func wirelessSerial(addr string) string {
 		return addr
 	}
 	return "[" + addr + "]:" + defaultPort // a bare IPv6 address
+}
+
+// connectedSerials lists the serials of devices the server reached over
+// the network (HOST:PORT), for completing disconnect's argument.
+func connectedSerials(list []adb.DeviceInfo) []string {
+	var out []string
+	for _, d := range list {
+		if strings.Contains(d.Serial, ":") {
+			out = append(out, d.Serial)
+		}
+	}
+	return out
 }
