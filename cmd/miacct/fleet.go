@@ -77,7 +77,7 @@ func runFleet(ctx context.Context, opts *FlowOptions, spec runSpec, lines *stdin
 	var passwords map[string]string
 	if opts.Passwords != "" {
 		var err error
-		if passwords, err = readPasswordsFile(opts.Passwords); err != nil {
+		if passwords, err = readPasswordsFile(opts.Passwords, func(w string) { app.IO.Errorf("miacct: warning: %s\n", w) }); err != nil {
 			return err
 		}
 		app.noteSecrets(passwords)
@@ -311,14 +311,19 @@ func (a *App) confirmFleet(phones []*fleetPhone, runnable int, opts *FlowOptions
 
 // readPasswordsFile reads FILE: CSV lines of `serial or account id,
 // password` (an optional header line starts with serial, account or id).
-// It refuses a file others can read: it holds passwords.
-func readPasswordsFile(path string) (map[string]string, error) {
+// It refuses a file others can read: it holds passwords (warn hears when
+// the system cannot tell who can read it).
+func readPasswordsFile(path string, warn func(string)) (map[string]string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, usagef("--passwords: %v", err)
 	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return nil, usagef("--passwords %s can be read by other users (mode %v): it holds passwords; run `chmod 600 %s` and try again", path, st.Mode().Perm(), path)
+	warning, err := checkPasswordsFile(path, st)
+	if err != nil {
+		return nil, err
+	}
+	if warning != "" {
+		warn(warning)
 	}
 	f, err := os.Open(path)
 	if err != nil {

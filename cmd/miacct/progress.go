@@ -34,7 +34,7 @@ type progress struct {
 func newProgress(io *IOStreams, spec runSpec) *progress {
 	p := &progress{
 		io:      io,
-		live:    io.ErrTTY && io.Getenv("TERM") != "dumb",
+		live:    io.LiveStderr(),
 		color:   io.Color(),
 		status:  map[string]string{},
 		detail:  map[string]string{},
