@@ -127,9 +127,12 @@ func (fw *fileWriter) rollback() {
 }
 
 // removeOwn removes a file of ours left by an earlier write (say a
-// signature.json that would no longer match). Removing a symlink removes
-// the link, never its target.
+// signature.json that would no longer match); anything but a regular
+// file is refused.
 func removeOwn(root *os.Root, name string) error {
+	if err := refuseNonRegular(root, name); err != nil {
+		return err
+	}
 	err := root.Remove(name)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove old %s: %w", name, err)

@@ -21,8 +21,8 @@ const SignatureAlgorithm = "ed25519"
 // Manifest is manifest.json: every file of the certificate with its
 // SHA-256 and size. signature.json signs its exact bytes.
 type Manifest struct {
-	Schema int            `json:"schema"`
-	Tool   Tool           `json:"tool"`
+	Schema int             `json:"schema"`
+	Tool   Tool            `json:"tool"`
 	Files  []ManifestEntry `json:"files"`
 }
 

@@ -64,9 +64,19 @@ func write(root *os.Root, c *Certificate, opts WriteOptions) (err error) {
 			fw.rollback()
 		}
 	}()
-	// The old manifest and signature go first: until the new manifest is
-	// in place the folder is not a certificate.
-	for _, name := range []string{ManifestFile, SignatureFile} {
+	// The files of an earlier certificate in this folder go first: a
+	// failure from here on leaves no certificate at all, rather than an
+	// old PDF someone could print, and until the new manifest is in
+	// place the folder is not a certificate.
+	// A planted symlink (or folder) at any of these names stops the
+	// write before anything is touched.
+	own := []string{ManifestFile, SignatureFile, CertificateFile, PDFFile}
+	for _, name := range own {
+		if err := refuseNonRegular(root, name); err != nil {
+			return err
+		}
+	}
+	for _, name := range own {
 		if err := removeOwn(root, name); err != nil {
 			return err
 		}
