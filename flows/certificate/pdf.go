@@ -582,7 +582,7 @@ func (d *pdfDoc) howToCheck(x pdfExtras) {
 	if x.keyFingerprint != "" {
 		signed = "Signed: signature.json holds an ed25519 signature of manifest.json by the key with this fingerprint (SHA-256 of the public key); compare it with your shop's key:"
 	}
-	text := "This page was printed from the files in the certificate's folder: certificate.json (the same data as this page), the evidence files above, and manifest.json, which lists every file with its SHA-256. `miacct verify FOLDER` checks them all."
+	text := "This page was printed from the files in the certificate's folder: certificate.json (the same data as this page), the evidence files above, and manifest.json, which lists every file with its SHA-256. The command miacct verify FOLDER checks them all."
 	d.row([]cell{{text: text, w: contentWidth, font: fontBody, color: colorText}}, rowStyle{padY: 0.8})
 	d.row([]cell{
 		{text: "certificate.json SHA-256", w: 38, font: fontLabel, color: colorLabel},

@@ -38,6 +38,7 @@ func TestVerify(t *testing.T) {
 	key := newKey(t)
 	pub := key.Public().(ed25519.PublicKey)
 	other := newKey(t)
+	template := signedCertificate(t, key)
 	for _, tc := range []struct {
 		name    string
 		tamper  func(t *testing.T, dir string)
@@ -208,7 +209,7 @@ func TestVerify(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := signedCertificate(t, key)
+			dir := copyFolder(t, template)
 			tc.tamper(t, dir)
 			v, err := Verify(dir, tc.opts)
 			require.NoError(t, err)
@@ -307,4 +308,65 @@ func resign(t *testing.T, dir string, key ed25519.PrivateKey) {
 	data, err := encodeJSON(sign(key, manifest))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, SignatureFile), data, 0o600))
+}
+
+// TestVerifyReportsFingerprint: re-signed by another key and checked
+// without a key, the certificate is internally sound, so it is only the
+// fingerprint, reported and different from the shop's, that tells.
+func TestVerifyReportsFingerprint(t *testing.T) {
+	shop, thief := newKey(t), newKey(t)
+	dir := signedCertificate(t, shop)
+	editCertificate(t, dir, func(c *Certificate) { c.Phone.Serial = "stolen1" })
+	resign(t, dir, thief)
+	v, err := Verify(dir, VerifyOptions{})
+	require.NoError(t, err)
+	assert.True(t, v.OK(), v.String())
+	thiefFP := Fingerprint(thief.Public().(ed25519.PublicKey))
+	assert.Equal(t, thiefFP, v.KeyFingerprint)
+	assert.NotEqual(t, Fingerprint(shop.Public().(ed25519.PublicKey)), v.KeyFingerprint)
+	assert.Contains(t, v.String(), "Signed by the key with fingerprint "+thiefFP+"; no key was given to check it against")
+}
+
+// TestVerifySymlinkedSignature: a signature.json that is a symlink is
+// not read through.
+func TestVerifySymlinkedSignature(t *testing.T) {
+	key := newKey(t)
+	dir := signedCertificate(t, key)
+	p := filepath.Join(dir, SignatureFile)
+	data, err := os.ReadFile(p)
+	require.NoError(t, err)
+	outside := filepath.Join(t.TempDir(), "sig.json")
+	require.NoError(t, os.WriteFile(outside, data, 0o600))
+	require.NoError(t, os.Remove(p))
+	require.NoError(t, os.Symlink(outside, p))
+	v, err := Verify(dir, VerifyOptions{})
+	require.NoError(t, err)
+	assert.False(t, v.OK())
+	assert.Contains(t, v.String(), "signature.json cannot be read: it is a symbolic link")
+}
+
+// copyFolder copies a certificate folder (files and subfolders) to a new
+// one: writing one costs more than copying it.
+func copyFolder(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o700)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o600)
+	})
+	require.NoError(t, err)
+	return dst
 }

@@ -89,7 +89,11 @@ func TestWriteRefusesPlantedSymlink(t *testing.T) {
 			info, err := os.Lstat(link)
 			require.NoError(t, err)
 			assert.NotZero(t, info.Mode()&os.ModeSymlink, "the link is left as it was")
-			assert.NoFileExists(t, filepath.Join(dir, ManifestFile))
+			for _, own := range []string{CertificateFile, PDFFile, ManifestFile, SignatureFile} {
+				if own != name {
+					assert.NoFileExists(t, filepath.Join(dir, own))
+				}
+			}
 			assertNoTempFiles(t, dir)
 		})
 	}
