@@ -194,7 +194,10 @@ type Step struct {
 type Check struct {
 	Name   string `json:"name"`
 	Title  string `json:"title,omitempty"`
-	Status string `json:"status"` // CheckPass, CheckWarn, CheckFail, CheckSkip
+	// Status is CheckPass, CheckWarn, CheckFail or CheckSkip; Write
+	// accepts them in lower case too (flows' doctor) and writes them in
+	// upper case.
+	Status string `json:"status"`
 	Detail string `json:"detail,omitempty"`
 	Fix    string `json:"fix,omitempty"`
 }
@@ -235,7 +238,7 @@ func Assess(c *Certificate) (verdict string, reasons []string) {
 	}
 	reasons = Blockers(c.After)
 	for _, ch := range c.Checks {
-		if ch.Status == CheckFail {
+		if strings.EqualFold(ch.Status, CheckFail) {
 			title := ch.Title
 			if title == "" {
 				title = ch.Name
@@ -244,7 +247,7 @@ func Assess(c *Certificate) (verdict string, reasons []string) {
 		}
 	}
 	for _, s := range c.Steps {
-		if s.Status == StepFailed {
+		if strings.EqualFold(s.Status, StepFailed) {
 			reasons = append(reasons, withDetail("step "+s.Name+" failed", s.Message))
 		}
 	}
@@ -364,6 +367,16 @@ func prepare(c *Certificate) error {
 		c.Phone.IMEIsMissing = "not read"
 	}
 
+	for i := range c.Checks {
+		status := strings.ToUpper(c.Checks[i].Status)
+		switch status {
+		case CheckPass, CheckWarn, CheckFail, CheckSkip:
+			c.Checks[i].Status = status
+		default:
+			return fmt.Errorf("check %s: status %q: want PASS, WARN, FAIL or SKIP", c.Checks[i].Name, c.Checks[i].Status)
+		}
+	}
+
 	assessed, reasons := Assess(c)
 	switch c.Verdict {
 	case "":
@@ -382,6 +395,9 @@ func prepare(c *Certificate) error {
 	}
 	if len(c.VerdictReasons) == 0 && c.Verdict != VerdictClear {
 		c.VerdictReasons = reasons
+		if len(reasons) == 0 {
+			return fmt.Errorf("verdict %q needs a reason (VerdictReasons): nothing in the certificate gives one", c.Verdict)
+		}
 	}
 	if c.Verdict == VerdictClear {
 		c.VerdictReasons = nil

@@ -190,6 +190,8 @@ func TestWriteRefuses(t *testing.T) {
 			c.After.FindDevice.State = StateOn
 		}, "Find device is on"},
 		{"failed without error", func(c *Certificate) { c.Verdict = VerdictFailed }, "needs the error"},
+		{"not clear without a reason", func(c *Certificate) { c.Verdict = VerdictNotClear }, "needs a reason"},
+		{"unknown check status", func(c *Certificate) { c.Checks = []Check{{Name: "battery", Status: "meh"}} }, `check battery: status "meh"`},
 		{"evidence outside", func(c *Certificate) { c.Evidence[0].Path = "../secret" }, "inside the folder"},
 		{"evidence absolute", func(c *Certificate) { c.Evidence[0].Path = "/etc/passwd" }, "inside the folder"},
 		{"evidence unclean", func(c *Certificate) { c.Evidence[0].Path = "a//b" }, "clean path"},
@@ -229,6 +231,17 @@ func TestWriteFillsVerdict(t *testing.T) {
 	c.Verdict, c.VerdictReasons = VerdictNotClear, []string{"the screen is cracked"}
 	require.NoError(t, Write(dir, c, WriteOptions{}))
 	assert.Equal(t, []string{"the screen is cracked"}, c.VerdictReasons)
+
+	// Statuses as flows' doctor spells them count the same.
+	dir = t.TempDir()
+	c = sampleAudit(t, dir)
+	for i := range c.Checks {
+		c.Checks[i].Status = strings.ToLower(c.Checks[i].Status)
+	}
+	require.NoError(t, Write(dir, c, WriteOptions{}))
+	assert.Equal(t, VerdictNotClear, c.Verdict)
+	assert.Equal(t, CheckFail, c.Checks[2].Status)
+	assert.Contains(t, c.VerdictReasons, "check failed: No Google account: j***@gmail.com is signed in: factory reset protection is on")
 
 	dir = t.TempDir()
 	c = sampleRemove(t, dir)

@@ -251,8 +251,11 @@ func findUnlisted(root *os.Root, v *Verification, listed map[string]ManifestEntr
 			return nil
 		}
 		what := "is in the folder but not in manifest.json (added after the certificate was written)"
-		if d.Type()&fs.ModeSymlink != 0 {
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
 			what = "is a symbolic link that manifest.json does not list"
+		case strings.HasPrefix(d.Name(), tempPrefix):
+			what = "is a temporary file left by an interrupted write, not part of the certificate"
 		}
 		extra = append(extra, Finding{Kind: FindingUnlisted, Path: p, Message: p + " " + what})
 		return nil

@@ -87,6 +87,13 @@ func TestVerify(t *testing.T) {
 			kind: FindingUnlisted, path: "more/x.txt", message: "more/x.txt is in the folder but not in manifest.json",
 		},
 		{
+			name: "temporary file left",
+			tamper: func(t *testing.T, dir string) {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, tempPrefix+"0011-certificate.pdf"), []byte("%PDF-"), 0o600))
+			},
+			kind: FindingUnlisted, path: tempPrefix + "0011-certificate.pdf", message: "is a temporary file left by an interrupted write",
+		},
+		{
 			name: "symlink added",
 			tamper: func(t *testing.T, dir string) {
 				require.NoError(t, os.Symlink("/etc/hostname", filepath.Join(dir, "link")))
