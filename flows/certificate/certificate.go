@@ -192,8 +192,8 @@ type Step struct {
 
 // Check is one check of an audit.
 type Check struct {
-	Name   string `json:"name"`
-	Title  string `json:"title,omitempty"`
+	Name  string `json:"name"`
+	Title string `json:"title,omitempty"`
 	// Status is CheckPass, CheckWarn, CheckFail or CheckSkip; Write
 	// accepts them in lower case too (flows' doctor) and writes them in
 	// upper case.
