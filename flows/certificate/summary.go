@@ -199,6 +199,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2em
 h1{font-size:1.5em;margin:0 0 .3em}
 .counts{margin:0 0 1em;color:#444}
 .counts b{font-size:1.15em}
+.legend{margin-top:1em;color:#444}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #ccc;padding:.35em .5em;text-align:left;vertical-align:top}
 th{background:#ececec;font-size:.85em}
@@ -212,10 +213,11 @@ td.num{text-align:right}
 <h1>miacct summary: {{.Total}} phone(s)</h1>
 <p class="counts"><b class="clear">{{.Clear}} clear</b> · <b class="notclear">{{.NotClear}} not clear</b> · <b class="failed">{{.Failed}} failed</b>{{if .First}} · {{.First}} to {{.Last}} (UTC){{end}}</p>
 <table>
-<tr><th>Serial</th><th>IMEI(s)</th><th>Model</th><th>Verdict</th><th>Xiaomi account before</th><th>after</th><th>Exit code</th><th>Certificate</th><th>Time (UTC)</th></tr>
+<thead><tr><th>Serial</th><th>IMEI(s)</th><th>Model</th><th>Verdict</th><th>Xiaomi account before</th><th>after</th><th>Exit code</th><th>Certificate</th><th>Time (UTC)</th></tr></thead>
+<tbody>
 {{range .Rows}}<tr><td class="mono">{{.Serial}}</td><td class="mono">{{call $.Join .IMEIs}}</td><td>{{.Model}}</td><td class="verdict {{call $.VerdictClass .Verdict}}">{{.Verdict}}</td><td class="mono">{{.AccountBefore}}</td><td class="mono">{{.AccountAfter}}</td><td class="num">{{.ExitCode}}</td><td>{{if .Certificate}}<a href="{{.Certificate}}">{{.Certificate}}</a>{{end}}</td><td>{{call $.Time .Time}}</td></tr>
 {{else}}<tr><td colspan="9">No phones.</td></tr>
-{{end}}</table>
-<p class="counts">clear: no Xiaomi account, Find device off, no Google account, factory reset protection off, not managed. not clear: do not resell yet, see the phone's certificate. failed: the run did not finish, run it again.</p>
+{{end}}</tbody></table>
+<p class="legend">clear: no Xiaomi account, Find device off, no Google account, factory reset protection off, not managed. not clear: do not resell yet, see the phone's certificate. failed: the run did not finish, run it again.</p>
 </body></html>
 `))
