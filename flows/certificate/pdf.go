@@ -407,10 +407,7 @@ func (d *pdfDoc) states(c *Certificate) {
 		label         string
 		before, after string
 	}
-	b, a := c.Before, c.After
-	if a == nil {
-		a = &DeviceState{}
-	}
+	b, a := c.Before, c.After // nil prints "-"
 	rows := []stateRow{
 		{"Xiaomi account", accountText(b), accountText(a)},
 		{"Find device", statusText(b, func(s *DeviceState) *Status { return s.FindDevice }), statusText(a, func(s *DeviceState) *Status { return s.FindDevice })},
