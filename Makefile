@@ -48,7 +48,8 @@ FUZZ_TARGETS := \
 	./adb:FuzzEncodeText \
 	./adb:FuzzTypeTextOnFakePhone \
 	./adb/fake:FuzzHostProtocol \
-	./adb/fake/fixture:FuzzLoad
+	./adb/fake/fixture:FuzzLoad \
+	./flows/certificate:FuzzVerify
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/electricbubble/gadb v0.1.0
+	github.com/go-pdf/fpdf v0.9.0
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/spf13/cobra v1.10.2
 	github.com/stretchr/testify v1.12.1
