@@ -358,3 +358,50 @@ func RebootAndWait(ctx context.Context, d Device, timeout time.Duration) error {
 	}
 	return WaitBoot(ctx, d, id)
 }
+
+// ResolveActivityCommand is the shell command that asks the package
+// manager which activity an intent starts, without starting it, so a
+// caller can batch it with other commands (see ParseResolveActivity).
+func ResolveActivityCommand(in Intent) (string, error) {
+	if in.Action == "" && in.Component == "" && in.Data == "" {
+		return "", fmt.Errorf("%w: empty intent", ErrFailed)
+	}
+	args := []string{"cmd", "package", "resolve-activity", "--brief"}
+	add := func(flag, value string) {
+		if value != "" {
+			args = append(args, flag, value)
+		}
+	}
+	add("-a", in.Action)
+	add("-d", in.Data)
+	add("-p", in.Package)
+	if in.Component != "" {
+		args = append(args, in.Component)
+	}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		q, err := shellQuote(a)
+		if err != nil {
+			return "", err
+		}
+		quoted[i] = q
+	}
+	return strings.Join(quoted, " "), nil
+}
+
+// ParseResolveActivity reads what `cmd package resolve-activity --brief`
+// printed: resolves is true when it named an activity; known is false
+// when the output is neither an activity nor "No activity found" (an old
+// phone without the command).
+func ParseResolveActivity(out string) (resolves, known bool) {
+	for line := range strings.Lines(out) {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "No activity found"):
+			return false, true
+		case strings.Contains(line, "/") && !strings.ContainsAny(line, " =:"):
+			return true, true
+		}
+	}
+	return false, false
+}

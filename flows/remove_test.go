@@ -47,7 +47,7 @@ func TestRemoveOnEveryBuiltInPhone(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			phone, dev := servePhone(t, name)
 			s := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword)})
-			res := s.Remove(context.Background(), "")
+			res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
 			require.NoError(t, res.Err)
 			require.Len(t, res.Steps, 8)
 			for _, st := range res.Steps {
@@ -73,7 +73,7 @@ func TestRemoveOnEveryBuiltInPhone(t *testing.T) {
 func TestRemoveBudget(t *testing.T) {
 	phone, dev := servePhone(t, "miui14-en")
 	s := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword)})
-	res := s.Remove(context.Background(), "")
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
 	require.NoError(t, res.Err)
 	c := phone.Counters()
 	assert.LessOrEqual(t, c.Dumps, 12, "hierarchy dumps")
@@ -88,7 +88,7 @@ func TestRemoveBudget(t *testing.T) {
 func TestKeepData(t *testing.T) {
 	phone, dev := servePhone(t, "miui14-en")
 	s := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword), KeepData: true, NoReboot: true})
-	res := s.Remove(context.Background(), "")
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
 	require.NoError(t, res.Err)
 	assert.Equal(t, "keep", phone.DataChoice())
 	assert.Equal(t, 0, phone.Reboots())
@@ -98,7 +98,7 @@ func TestKeepData(t *testing.T) {
 func TestWrongPasswordIsNotRetried(t *testing.T) {
 	phone, dev := servePhone(t, "miui14-en")
 	s := openSession(t, dev, flows.Options{Password: flows.NewSecret("not the password")})
-	res := s.Remove(context.Background(), "")
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
 	require.ErrorIs(t, res.Err, flows.ErrWrongPassword)
 	assert.Equal(t, flows.StepSignOut, res.Resume)
 	assert.Equal(t, "not the password", phone.TypedText(), "typed once, never again")
@@ -108,7 +108,7 @@ func TestWrongPasswordIsNotRetried(t *testing.T) {
 
 	// Resuming with the right password from the step it names finishes.
 	s2 := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword)})
-	res = s2.Remove(context.Background(), res.Resume)
+	res = s2.Run(context.Background(), flows.Job{Flow: flows.FlowRemove, From: res.Resume})
 	require.NoError(t, res.Err)
 	assert.Equal(t, flows.StatusSkipped, res.Steps[1].Status)
 }
@@ -116,7 +116,7 @@ func TestWrongPasswordIsNotRetried(t *testing.T) {
 func TestDryRunChangesNothing(t *testing.T) {
 	phone, dev := servePhone(t, "miui14-en")
 	s := openSession(t, dev, flows.Options{DryRun: true})
-	res := s.Remove(context.Background(), "")
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
 	require.NoError(t, res.Err)
 	c := phone.Counters()
 	assert.Zero(t, c.Inputs)
@@ -124,17 +124,17 @@ func TestDryRunChangesNothing(t *testing.T) {
 	assert.Zero(t, c.Reboots)
 	assert.Equal(t, "launcher", phone.Screen())
 	assert.Equal(t, "0", phone.Setting("global", "stay_on_while_plugged_in"))
-	plan := s.Plan(flows.FlowRemove, "")
+	plan := s.Plan(flows.Job{Flow: flows.FlowRemove})
 	require.Len(t, plan, 8)
 }
 
 func TestStepAloneChecksWhereThePhoneIs(t *testing.T) {
 	_, dev := servePhone(t, "miui14-en")
 	s := openSession(t, dev, flows.Options{})
-	res := s.RunStep(context.Background(), flows.StepRemoveData)
+	res := s.Run(context.Background(), flows.Job{Step: flows.StepRemoveData})
 	require.ErrorIs(t, res.Err, flows.ErrPrecondition)
 	assert.Contains(t, res.Err.Error(), "run `miacct step sign-out` first")
-	res = s.RunStep(context.Background(), "nope")
+	res = s.Run(context.Background(), flows.Job{Step: "nope"})
 	require.ErrorIs(t, res.Err, flows.ErrUnknownStep)
 }
 
@@ -143,7 +143,7 @@ func TestInterruptStopsBetweenCalls(t *testing.T) {
 	stop := make(chan struct{})
 	obs := &stopAfter{step: flows.StepOpenAccount, stop: stop}
 	s := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword), Stop: stop, Observer: obs})
-	res := s.Remove(context.Background(), "")
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
 	require.ErrorIs(t, res.Err, flows.ErrInterrupted)
 	assert.Equal(t, flows.StepSignOut, res.Resume, "the phone shows the account screen: resume at sign-out")
 	assert.Equal(t, "account", phone.Screen())
@@ -172,7 +172,7 @@ func BenchmarkRemove(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if res := s.Remove(context.Background(), ""); res.Err != nil {
+		if res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove}); res.Err != nil {
 			b.Fatal(res.Err)
 		}
 	}
@@ -193,8 +193,8 @@ func TestRemoveWithoutLocale(t *testing.T) {
 	dev, err := adb.NewClient(srv.Addr(), adb.ClientOptions{}).Device(context.Background(), "")
 	require.NoError(t, err)
 	s := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword)})
-	assert.Empty(t, s.Texts().Lang, "no language known before the screens are read")
-	res := s.Remove(context.Background(), "")
+	assert.Empty(t, s.Language(), "no language known before the screens are read")
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
 	require.NoError(t, res.Err)
 	assert.Equal(t, "remove", phone.DataChoice(), "found 删除 among every language's Remove")
 }
