@@ -470,14 +470,17 @@ func (s *Session) runStep(ctx context.Context, st step) StepResult {
 	}
 	s.notes, s.dismissed = nil, nil
 	msg, err := st.run(s, ctx)
-	if err != nil && st.repeatable && deviceLost(err) && !errors.Is(err, ErrInterrupted) {
+	lost := func() bool { return err != nil && deviceLost(err) && !errors.Is(err, ErrInterrupted) }
+	if lost() && st.repeatable && !s.signing.inFlight {
 		s.note("the phone dropped off ADB; waited for it and carried on")
 		if werr := s.waitBack(ctx); werr == nil {
 			s.ui.Invalidate()
 			msg, err = st.run(s, ctx)
 		}
 	}
-	if err != nil && !st.repeatable && st.name == StepEnterPassword && deviceLost(err) && !errors.Is(err, ErrInterrupted) {
+	if lost() && s.signing.inFlight {
+		// The password may or may not have reached the phone: never
+		// typed again by itself; find out where to resume.
 		err = s.afterLostPassword(ctx, err)
 	}
 	delta := s.dev.Counts().Sub(before)
