@@ -398,7 +398,10 @@ func (s *Session) answerSignOut(ctx context.Context, v *ui.View, st step) (verdi
 			return notYet, fmt.Errorf("%w: the phone shows the wrong-password message of an earlier attempt; %s and nothing was typed", ErrWrongPassword, closed)
 		}
 		return notYet, fmt.Errorf("%w: the phone says the password is incorrect; it was not retried, because accounts lock after several attempts (%s)", ErrWrongPassword, closed)
-	case screenNotSynced, screenHQImages:
+	case screenTwoStep:
+		closed := s.cancelPassword(ctx, v)
+		return notYet, fmt.Errorf("%w: the phone asks for a 2-step verification code (sent by SMS or e-mail) besides the password; miacct cannot answer it: sign out on the phone by hand (%s)", ErrNeedsHand, closed)
+	case screenNotSynced, screenHQImages, screenBankCards:
 		if err := s.tap(ctx, v, "go-on", "a button to go on"); err != nil {
 			return notYet, err
 		}
@@ -499,19 +502,30 @@ func (s *Session) stuckSigningOut(ctx context.Context, v *ui.View) error {
 	return s.ui.Unexpected([]string{screenData, screenPassword}, v, "after Sign out")
 }
 
-// cancelPassword closes the password dialog (Cancel, else Back) and says
-// how that went, for the message.
+// cancelPassword closes the password prompt and any message over it
+// (Cancel, the message's own button, else Back) without submitting
+// anything, so the phone is back on the account screen; it says how that
+// went, for the message.
 func (s *Session) cancelPassword(ctx context.Context, v *ui.View) string {
-	var err error
-	if btn := v.Part("cancel"); btn != nil {
-		err = s.ui.Tap(ctx, btn.ClickTarget())
-	} else {
-		err = s.ui.Input(ctx, adb.KeyEvent(adb.KeyBack))
+	for range 3 {
+		if !v.Is(screenPassword, screenWrongPassword, screenTwoStep) {
+			return "the dialog was closed"
+		}
+		var err error
+		switch btn := ui.FirstOf(v.H, append(v.Screen.Parts["close"], v.Screen.Parts["cancel"]...)...); {
+		case btn != nil:
+			err = s.ui.Tap(ctx, btn.ClickTarget())
+		default:
+			err = s.ui.Input(ctx, adb.KeyEvent(adb.KeyBack))
+		}
+		if err != nil {
+			return "closing the dialog failed: " + err.Error()
+		}
+		if v, err = s.ui.Dump(ctx); err != nil {
+			return "the dialog was closed; reading the screen after failed: " + err.Error()
+		}
 	}
-	if err != nil {
-		return "closing the dialog failed: " + err.Error()
-	}
-	return "the dialog was closed"
+	return "the dialog did not close"
 }
 
 // reboot restarts the phone through adbd and waits until it has booted:

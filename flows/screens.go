@@ -33,6 +33,8 @@ const (
 	screenData          = "data-dialog"
 	screenPassword      = "password-dialog"
 	screenWrongPassword = "wrong-password"
+	screenTwoStep       = "two-step"
+	screenBankCards     = "bank-cards-dialog"
 	screenNotSynced     = "not-synced-dialog"
 	screenHQImages      = "hq-images-dialog"
 	screenProgress      = "progress"
@@ -55,7 +57,7 @@ const (
 // signOutDialogs are what the phone shows between Sign out and the
 // account being gone, in an order (and a subset) of the phone's choosing.
 func signOutDialogs() []string {
-	return []string{screenFindDevice, screenData, screenPassword, screenWrongPassword, screenNotSynced, screenHQImages, screenProgress, screenCannotSignOut}
+	return []string{screenBankCards, screenFindDevice, screenData, screenPassword, screenWrongPassword, screenTwoStep, screenNotSynced, screenHQImages, screenProgress, screenCannotSignOut}
 }
 
 // evidence says how sure a fact about phones is, and where it was read.

@@ -31,7 +31,7 @@ func TestScreensFileCompiles(t *testing.T) {
 		}
 		parts := map[string][]string{
 			screenAccount: {"sign-out"}, screenSettings: {"account-row"}, screenFindDevice: {"turn-off", "keep-on"},
-			screenData: {"remove", "keep"}, screenPassword: {"field", "ok", "cancel"}, screenWrongPassword: {"cancel"},
+			screenData: {"remove", "keep"}, screenPassword: {"field", "ok", "cancel"}, screenWrongPassword: {"close"}, screenBankCards: {"go-on"},
 			screenNotSynced: {"go-on"}, screenHQImages: {"go-on"}, screenChooser: {"just-once"},
 			screenWebSignIn: {"user", "password", "sign-in"}, screenWebSignInError: {"user", "password", "sign-in"},
 			screenWebDelete: {"approve"}, screenWebDeleteApproved: {"delete"}, screenWebCode: {"field", "submit", "sent-to"},

@@ -50,7 +50,11 @@ func keyTable() []KeyInfo {
 		{"turning_off_find_device", `"Turning off Find device…" (turning_off_find_device)`, Prefix},
 		{"password_title", `title of the password prompt: "Verify password", "Enter your password"`, Exact},
 		{"password_hint", `hint of the password field: "Enter password"`, Exact},
-		{"wrong_password", `"Password is incorrect" (passport_reset_password_prompt)`, Prefix},
+		{"wrong_password", `"Password is incorrect", "Invalid username or password" (passport_reset_password_prompt, passport_bad_authentication)`, Prefix},
+		{"verification_failed", `title of the alert a rejected password opens: "Couldn't verify account" (passport_verification_failed, passport_login_failed)`, Exact},
+		{"checking_password", `"Checking password…" (passport_checking_account)`, Prefix},
+		{"two_step_title", `the password prompt asking for a 2-step verification code (passport_quick_login_step2_title)`, Exact},
+		{"bank_cards_warning", `XiaomiAccount's warning that Mi Pay and NFC cards go with the account (delete_bank_card_message)`, Prefix},
 
 		// The cloud service (com.miui.cloudservice).
 		{"data_title", `"Delete synced items from this device?" (micloud_wipe_data_confirm_label)`, Exact},
@@ -63,6 +67,7 @@ func keyTable() []KeyInfo {
 		{"check_synced", `"Check if synced" (wipe_data_dialog_button_check_sync)`, Exact},
 		{"checking", `"Checking…" (wipe_data_query_progress_title)`, Prefix},
 		{"hq_images_title", `"High quality images won't be available" (retain_data_high_quality_photo_waring_title)`, Exact},
+		{"proceed", `the button that goes on past a follow-up message ("Continue", micloud_proceed)`, Exact},
 
 		// Dialogs everywhere.
 		{"ok", "OK", Exact},
