@@ -10,7 +10,20 @@ import (
 func TestBuiltinFilesLoad(t *testing.T) {
 	c, err := Builtin()
 	require.NoError(t, err)
-	assert.Contains(t, c.Languages(), "en")
+	// Every locale of the evidence has a file (real-miui.md section 4).
+	for _, locale := range []string{"en", "zh-CN", "zh-TW", "ru", "es", "es-US", "pt-BR", "de", "fr", "it", "pl", "uk", "tr", "vi", "th", "ar", "id"} {
+		l, ok := c.Resolve(locale)
+		if assert.True(t, ok, locale) {
+			assert.Equal(t, NormalizeLocale(locale), NormalizeLocale(l.Code), locale)
+		}
+	}
+	for _, code := range c.Languages() {
+		l, _ := c.Language(code)
+		if l.Base != "" {
+			_, ok := c.Language(l.Base)
+			assert.True(t, ok, "%s: base %s has a file", code, l.Base)
+		}
+	}
 	en, ok := c.Language("en")
 	require.True(t, ok)
 	for k, cands := range en.Texts {
