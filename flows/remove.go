@@ -82,7 +82,17 @@ func (s *Session) preflight(ctx context.Context) (string, error) {
 	}
 	// The screen is on: no key is needed. Input injection is then proven
 	// by the first tap, which comes before anything changes (opening a
-	// screen is not a change).
+	// screen is not a change). The site's steps alone prove it first: a
+	// phone restarted without an account may refuse input (HyperOS), and
+	// the user is then told what to do by hand.
+	if s.job.RunsFlow() == FlowDeleteAccount && st.Awake {
+		if err := s.ui.Input(ctx, adb.KeyEvent(adb.KeyWakeup)); err != nil {
+			if errors.Is(err, adb.ErrInjectionDenied) {
+				return "", errNoInjectionForSite()
+			}
+			return "", fmt.Errorf("test input: %w", err)
+		}
+	}
 	if !st.Awake {
 		if err := s.ui.Input(ctx, adb.KeyEvent(adb.KeyWakeup)); err != nil {
 			return "", fmt.Errorf("wake the screen: %w", s.explain(err))
@@ -112,6 +122,15 @@ func errNoInjection() error {
 	return &NotReadyError{
 		Reason: "the phone does not allow input from ADB",
 		Fix:    `in Developer options turn on "USB debugging (Security settings)", restart the phone, then run again`,
+	}
+}
+
+// errNoInjectionForSite: the phone refuses input, so the site's steps
+// must be done by hand.
+func errNoInjectionForSite() error {
+	return &NotReadyError{
+		Reason: "the phone does not allow input from ADB (on HyperOS this happens once the phone restarted without a Xiaomi account)",
+		Fix:    "finish by hand, on the phone or any other device: open " + DeletePageURL + ". " + strings.Join(ManualSteps(), " "),
 	}
 }
 

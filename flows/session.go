@@ -98,6 +98,8 @@ type Session struct {
 	// requireAccount: preflight ends the run with "nothing to remove"
 	// when no Xiaomi account is signed in.
 	requireAccount bool
+	// job is what Run runs.
+	job Job
 	// alone: a single step runs (miacct step NAME).
 	alone       bool
 	nothingToDo bool

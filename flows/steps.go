@@ -414,7 +414,7 @@ func (s *Session) Run(ctx context.Context, j Job) *Result {
 		return &Result{Err: err}
 	}
 	res := &Result{}
-	s.alone = j.Step != ""
+	s.job, s.alone = j, j.Step != ""
 	seq := j.sequence()
 	started := j.From == "" || j.From == StepPreflight || s.alone
 	for _, st := range seq {
