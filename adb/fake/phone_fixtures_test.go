@@ -107,7 +107,7 @@ func TestBuiltinMIUI14SignOut(t *testing.T) {
 	for range 3 { // "Turning off Find device…", then "Signing out…"
 		dump(t, p)
 	}
-	if p.Screen() != "settings-3-signed-out" || p.DataChoice() != "remove" {
+	if p.Screen() != "settings-signed-out" || p.DataChoice() != "remove" {
 		t.Errorf("after OK: screen %s, data %q", p.Screen(), p.DataChoice())
 	}
 	if got := sh(t, p, "dumpsys account"); !strings.Contains(got, "  Accounts: 1\n") || strings.Contains(got, "Account {name=1234567890") {
