@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,6 +64,7 @@ func (s *Session) reach(ctx context.Context, d goal) error {
 	patience := s.ui.NewPatience(1)
 	prev := "\x00"
 	turns, first := 0, true
+	var actedOn []byte
 	for {
 		if d.done != nil && d.done() {
 			return nil
@@ -80,6 +82,17 @@ func (s *Session) reach(ctx context.Context, d goal) error {
 			}
 		}
 		first = false
+		// A screen just acted on that still looks the same is the phone
+		// not having drawn the next one yet (a slow phone): wait for it
+		// rather than act twice.
+		if actedOn != nil && bytes.Equal(actedOn, v.Raw) {
+			if patience.Over(v) {
+				return s.explain(s.ui.Unexpected(d.want, v, "(nothing changed after "+d.step.name+" acted on it)"))
+			}
+			s.ui.Invalidate()
+			continue
+		}
+		actedOn = nil
 		vd, err := d.turn(ctx, v)
 		if err != nil {
 			return s.explain(err)
@@ -90,6 +103,9 @@ func (s *Session) reach(ctx context.Context, d goal) error {
 		case acted:
 			if turns++; turns > maxTurns {
 				return fmt.Errorf("%w: the phone keeps asking (%d actions in %s); last seen: %s", ui.ErrUnexpectedScreen, turns, d.step.name, v.Title())
+			}
+			if _, fresh := s.ui.Last(); !fresh {
+				actedOn = v.Raw // input was sent: the next dump must differ
 			}
 			patience.Restart()
 			prev = "\x00"
@@ -140,6 +156,7 @@ func (s *Session) dismiss(ctx context.Context, v *ui.View) error {
 		return fmt.Errorf("dismiss a pop-up: %w", err)
 	}
 	s.dismissed = append(s.dismissed, what)
+	s.note("closed a pop-up: %s", what)
 	return nil
 }
 

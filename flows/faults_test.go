@@ -58,7 +58,6 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 		assert.True(t, hasXiaomiAccount(p), "account still on the phone")
 		assert.Empty(t, p.DataChoice())
 		assert.Zero(t, p.Reboots())
-		assert.Zero(t, p.Counters().AmStarts)
 		assert.Equal(t, "0", p.Setting("global", "stay_on_while_plugged_in"), "stay-awake untouched or restored")
 	}
 	done := func(t *testing.T, p *fake.Phone, res *flows.Result) {
@@ -78,6 +77,7 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 			assert.Contains(t, res.Err.Error(), "unlock it and keep the screen on")
 			assert.Empty(t, res.Resume, "fix and run the same command again")
 			assert.Zero(t, p.Counters().Inputs, "nothing sent to a locked phone")
+			assert.Zero(t, p.Counters().AmStarts, "nothing started on a locked phone")
 			untouched(t, p)
 		}},
 		{"miui14-en-asleep", func(t *testing.T, p *fake.Phone, res *flows.Result) {
@@ -87,7 +87,7 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 		{"miui14-en-no-injection", func(t *testing.T, p *fake.Phone, res *flows.Result) {
 			require.ErrorIs(t, res.Err, flows.ErrNotReady)
 			assert.Contains(t, res.Err.Error(), `"USB debugging (Security settings)", restart the phone`)
-			assert.Equal(t, 1, p.Counters().Inputs, "one refused wake-up key, then nothing")
+			assert.Equal(t, 1, p.Counters().Inputs, "the first input was refused, then nothing: no key is needed on an awake screen, and opening screens changes nothing")
 			untouched(t, p)
 		}},
 		{"miui14-en-no-account", func(t *testing.T, p *fake.Phone, res *flows.Result) {
@@ -105,7 +105,8 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 		}},
 		{"miui14-en-popup", func(t *testing.T, p *fake.Phone, res *flows.Result) {
 			done(t, p, res)
-			assert.Contains(t, res.Steps[3].Message, "dismissed a system update prompt")
+			assert.Contains(t, res.Steps[3].Message, `closed a pop-up: a screen titled "New system update available" (com.android.updater)`)
+			assert.Len(t, res.Steps[3].Dismissed, 1, "the report lists it")
 		}},
 		{"miui14-en-unknown-screen", func(t *testing.T, p *fake.Phone, res *flows.Result) {
 			require.ErrorIs(t, res.Err, ui.ErrUnexpectedScreen)

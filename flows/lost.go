@@ -43,6 +43,15 @@ func (s *Session) afterLostPassword(ctx context.Context, err error) error {
 		return &lostError{err: err}
 	}
 	s.ui.Invalidate()
+	// A progress message ("Signing out…") means the phone took what was
+	// sent and is working: let it finish before deciding.
+	p := s.ui.NewPatience(progressPatience)
+	for {
+		v, derr := s.ui.Dump(ctx)
+		if derr != nil || !v.Is(screenProgress) || p.Over(v) {
+			break
+		}
+	}
 	id, aerr := XiaomiAccount(ctx, s.dev)
 	if aerr == nil && id == "" {
 		return &lostError{err: err, resume: StepReboot, shows: "no Xiaomi account is signed in any more: the password was accepted"}
@@ -50,6 +59,9 @@ func (s *Session) afterLostPassword(ctx context.Context, err error) error {
 	v, derr := s.ui.Current(ctx)
 	if derr != nil {
 		return &lostError{err: err, resume: StepSignOut, shows: "its screen could not be read; the account is still signed in"}
+	}
+	if v.Is(screenProgress) {
+		return &lostError{err: err, resume: StepEnterPassword, shows: "shows " + v.Title() + " and the account is still signed in: the phone is still signing out"}
 	}
 	shows := "shows " + v.Title() + "; the account is still signed in"
 	switch {

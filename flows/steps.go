@@ -483,6 +483,7 @@ func (s *Session) runStep(ctx context.Context, st step) StepResult {
 		// typed again by itself; find out where to resume.
 		err = s.afterLostPassword(ctx, err)
 	}
+	err = s.explain(err)
 	delta := s.dev.Counts().Sub(before)
 	r := StepResult{
 		Name:       st.name,
@@ -567,6 +568,9 @@ func (s *Session) precondition(st step, v *ui.View) error {
 		if t := s.ui.TitleOf(name); !slices.Contains(want, t) {
 			want = append(want, t)
 		}
+	}
+	if slices.Equal(st.from, signOutDialogs()) {
+		want = []string{"one of the dialogs the phone shows after Sign out"}
 	}
 	first := ""
 	seq := Job{Flow: st.flow}.sequence()

@@ -303,11 +303,19 @@ func (e *Engine) ScrollTo(ctx context.Context, find func(*View) *hierarchy.Node)
 		if err := e.Input(ctx, adb.Swipe(x, y1, x, y2, swipeDuration)); err != nil {
 			return nil, i, fmt.Errorf("scroll: %w", err)
 		}
-		if v, err = e.Dump(ctx); err != nil {
-			return nil, i + 1, err
-		}
-		if bytes.Equal(before, v.Raw) {
-			return nil, i + 1, nil // the list did not move: its end is reached
+		// A slow phone draws the scrolled list late: the list's end is
+		// only reached when it stays still for the settle time.
+		p := e.NewPatience(1)
+		for {
+			if v, err = e.Dump(ctx); err != nil {
+				return nil, i + 1, err
+			}
+			if !bytes.Equal(before, v.Raw) {
+				break
+			}
+			if p.Over(v) {
+				return nil, i + 1, nil // the list did not move: its end is reached
+			}
 		}
 	}
 	return nil, maxScrolls, nil
