@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/fixtures"
 	"github.com/miacct/miacct/flows"
+	"github.com/miacct/miacct/flows/texts"
 	"github.com/miacct/miacct/flows/ui"
 )
 
@@ -251,4 +253,67 @@ func TestRemoveWithoutLocale(t *testing.T) {
 	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
 	require.NoError(t, res.Err)
 	assert.Equal(t, "remove", phone.DataChoice(), "found 删除 among every language's Remove")
+}
+
+// A phone in a language miacct has no words for gets as far as ids carry
+// (the account intent, Sign out by id) and stops cleanly on the first
+// screen that needs words, naming it, without a guessed tap; with the
+// user's words (--texts) it goes all the way.
+func TestPhoneWithoutWordsStopsCleanlyThenTakesTheUsersWords(t *testing.T) {
+	phone, dev := servePhone(t, "miui14-hi")
+	s := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword)})
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
+	require.ErrorIs(t, res.Err, ui.ErrUnexpectedScreen)
+	assert.Contains(t, res.Err.Error(), "com.miui.cloudservice", "names the screen: its app, title and buttons")
+	assert.Contains(t, res.Err.Error(), "डिवाइस ढूंढें बंद करें?")
+	assert.Equal(t, "find-device-dialog", phone.Screen(), "nothing tapped on a screen it cannot read")
+	assert.True(t, hasXiaomiAccount(phone))
+	assert.Equal(t, flows.StepSignOut, res.Resume, "the step that met the screen; it finds its goal reached when run again")
+	require.NoError(t, s.Close(context.Background()))
+
+	builtin, err := texts.Builtin()
+	require.NoError(t, err)
+	hindi, err := os.ReadFile("testdata/hi.yaml")
+	require.NoError(t, err)
+	catalog, err := builtin.With("testdata/hi.yaml", hindi)
+	require.NoError(t, err)
+	s2 := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword), Texts: catalog})
+	assert.Equal(t, "hi", s2.Language())
+	res = s2.Run(context.Background(), flows.Job{Flow: flows.FlowRemove, From: res.Resume})
+	require.NoError(t, res.Err, "%s", stepLog(res))
+	assert.False(t, hasXiaomiAccount(phone))
+	assert.Equal(t, "remove", phone.DataChoice())
+	assert.Equal(t, demoPassword, phone.TypedText())
+}
+
+// Whatever order the phone asks in (Find device, data, password; Find
+// device, password, data; password, data; data only), a wrong password
+// is typed exactly once and never again, the dialog is closed, and the
+// run names sign-out; a phone that never asks for it types nothing.
+func TestWrongPasswordTypedOnceWhateverTheOrder(t *testing.T) {
+	for _, name := range builtInPhones(t) {
+		if _, fails := failsOnPurpose()[name]; fails {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			phone, dev := servePhone(t, name)
+			if !hasXiaomiAccount(phone) {
+				return
+			}
+			s := openSession(t, dev, flows.Options{Password: flows.NewSecret("not the password")})
+			res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
+			switch phone.TypedText() {
+			case "":
+				require.NoError(t, res.Err, "a phone that never asks for the password signs out: %s", stepLog(res))
+			case "not the password":
+				require.ErrorIs(t, res.Err, flows.ErrWrongPassword, "%s", stepLog(res))
+				assert.Equal(t, flows.StepSignOut, res.Resume)
+				assert.True(t, hasXiaomiAccount(phone))
+				assert.Zero(t, phone.Reboots())
+				assert.NotContains(t, []string{"password-dialog", "wrong-password"}, phone.Screen(), "the dialog was closed")
+			default:
+				t.Fatalf("typed %q: the password must be typed exactly once", phone.TypedText())
+			}
+		})
+	}
 }
