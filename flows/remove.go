@@ -33,10 +33,10 @@ type signOutState struct {
 	data       string // the data dialog's answer: "Remove", "Keep"
 	// typed: the password was typed. It is never typed twice in a run:
 	// accounts lock after a few wrong attempts.
-	typed    bool
-	typedBy  string // the step that typed it
-	inFlight bool   // typing or confirming: a lost connection leaves it unknown
-	signedOut bool  // the account manager no longer lists the account
+	typed     bool
+	typedBy   string // the step that typed it
+	inFlight  bool   // typing or confirming: a lost connection leaves it unknown
+	signedOut bool   // the account manager no longer lists the account
 	followUps []string
 	// checkedAt is the view the account manager was last asked about, so
 	// one screen costs at most one question.

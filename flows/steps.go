@@ -83,8 +83,8 @@ func stepTable() []step {
 	dialogs := signOutDialogs()
 	return []step{
 		{name: StepPreflight, flow: FlowRemove,
-			summary: "check the phone: online, a Xiaomi phone, screen awake and unlocked, input allowed, an account signed in",
-			plan:    "read properties, accounts, screen and lock state; keep the screen awake while plugged in",
+			summary:  "check the phone: online, a Xiaomi phone, screen awake and unlocked, input allowed, an account signed in",
+			plan:     "read properties, accounts, screen and lock state; keep the screen awake while plugged in",
 			anywhere: true, repeatable: true, run: (*Session).preflight},
 		{name: StepOpenSettings, number: 1, flow: FlowRemove,
 			summary:  "open Settings (skipped when the account screen opens directly)",
