@@ -65,11 +65,10 @@ func Identify(h *hierarchy.Hierarchy, screens []Screen) *Screen {
 func titleIDs() []string {
 	return []string{
 		"android:id/alertTitle",
-		"miui:id/alertTitle",
+		":id/alertTitle",
+		"android:id/title",
 		":id/action_bar_title_expand",
 		":id/action_bar_title",
-		"miui:id/action_bar_title",
-		"android:id/action_bar_title",
 	}
 }
 
