@@ -66,9 +66,11 @@ func titleIDs() []string {
 	return []string{
 		"android:id/alertTitle",
 		":id/alertTitle",
-		"android:id/title",
 		":id/action_bar_title_expand",
 		":id/action_bar_title",
+		// The passport password prompt's title; list rows use the same
+		// id, so it comes last.
+		"android:id/title",
 	}
 }
 
