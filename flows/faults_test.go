@@ -249,3 +249,25 @@ func TestDisconnectBeforeOKClearsTheField(t *testing.T) {
 	assert.False(t, hasXiaomiAccount(phone.Phone))
 	assert.Equal(t, demoPassword+demoPassword, phone.TypedText())
 }
+
+// A run killed after turning stay-awake on (kill -9: no Close) left the
+// original value on the phone; the next run puts that back, not the "on"
+// it finds.
+func TestKilledRunsStayAwakeIsRepairedByTheNext(t *testing.T) {
+	phone := newFixturePhone(t, "miui14-en", nil)
+	dev := serveTarget(t, phone, 10*time.Second)
+	s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
+	require.NoError(t, err)
+	res := s.Run(context.Background(), flows.Job{Step: flows.StepPreflight})
+	require.NoError(t, res.Err)
+	require.Equal(t, "2", phone.Setting("global", "stay_on_while_plugged_in"))
+	// Killed here: s.Close never runs.
+
+	s2, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
+	require.NoError(t, err)
+	res = s2.Run(context.Background(), flows.Job{Step: flows.StepPreflight})
+	require.NoError(t, res.Err)
+	assert.Contains(t, res.Steps[0].Message, "an earlier, interrupted run")
+	require.NoError(t, s2.Close(context.Background()))
+	assert.Equal(t, "0", phone.Setting("global", "stay_on_while_plugged_in"), "the value before the killed run, not its 'on'")
+}

@@ -108,7 +108,7 @@ func (s *Session) preflight(ctx context.Context) (string, error) {
 		st.Awake = true
 		desc += "; woke the screen"
 	}
-	if err := s.keepAwake(ctx, st.StayOn); err != nil {
+	if err := s.keepAwake(ctx, st); err != nil {
 		return "", err
 	}
 	return desc, nil
@@ -135,20 +135,39 @@ func errNoInjectionForSite() error {
 }
 
 // keepAwake turns on "stay awake while charging over USB" unless it is on,
-// remembering the old value for Close.
-func (s *Session) keepAwake(ctx context.Context, current string) error {
-	if v, err := strconv.Atoi(current); err == nil && v&2 != 0 {
+// remembering the old value for Close, on the phone first: a run killed
+// before Close leaves it there, and the next run puts back that value,
+// not the "on" it finds.
+func (s *Session) keepAwake(ctx context.Context, st *State) error {
+	original := st.StayOn
+	if st.SavedStayOn != "" {
+		original = st.SavedStayOn
+		s.note("put back the stay-awake setting an earlier, interrupted run left on")
+	}
+	if v, err := strconv.Atoi(st.StayOn); err == nil && v&2 != 0 {
+		if st.SavedStayOn != "" {
+			s.stayOn.before, s.stayOn.changed = original, true // Close repairs it
+		}
 		return nil // already on for USB
 	}
-	res, err := s.dev.Shell(ctx, "svc power stayon usb")
+	res, err := s.dev.Shell(ctx, "echo "+shellWord(original)+" > "+stayOnFile+" && svc power stayon usb")
 	if err != nil {
 		return fmt.Errorf("keep the screen awake: %w", err)
 	}
 	if res.ExitCode != 0 {
 		return fmt.Errorf("keep the screen awake: svc exited %d", res.ExitCode)
 	}
-	s.stayOn.before, s.stayOn.changed = current, true
+	s.stayOn.before, s.stayOn.changed = original, true
 	return nil
+}
+
+// shellWord keeps a value read from the phone to one plain word for the
+// shell (a stay-awake value is a number or "null").
+func shellWord(v string) string {
+	if validStayOn(v) {
+		return v
+	}
+	return "0"
 }
 
 // openSettings is step 1 of the guide: start Settings and find the Xiaomi

@@ -71,6 +71,10 @@ type State struct {
 	Awake   bool
 	Locked  bool
 	StayOn  string // settings global stay_on_while_plugged_in
+	// SavedStayOn is the stay-awake value an earlier run saved on the
+	// phone before changing it and never put back (it was killed); ""
+	// when there is none.
+	SavedStayOn string
 	// AccountIntent: the account screen's intent resolves, so the
 	// account screen opens without Settings. IntentKnown is false when
 	// the phone could not say.
@@ -194,12 +198,13 @@ func (s *Session) Inspect(ctx context.Context) (*State, error) {
 		return nil, fmt.Errorf("inspect phone: %w", err)
 	}
 	res, err := s.dev.Shell(ctx, "dumpsys account; echo "+sectionMark+"; dumpsys power; echo "+sectionMark+
-		"; dumpsys window; echo "+sectionMark+"; settings get global stay_on_while_plugged_in; echo "+sectionMark+"; "+resolve)
+		"; dumpsys window; echo "+sectionMark+"; settings get global stay_on_while_plugged_in; echo "+sectionMark+"; "+resolve+
+		"; echo "+sectionMark+"; cat "+stayOnFile+" 2>/dev/null")
 	if err != nil {
 		return nil, fmt.Errorf("inspect phone: %w", err)
 	}
 	parts := strings.Split(res.String(), sectionMark)
-	for len(parts) < 5 {
+	for len(parts) < 6 {
 		parts = append(parts, "")
 	}
 	st := &State{
@@ -209,6 +214,9 @@ func (s *Session) Inspect(ctx context.Context) (*State, error) {
 		StayOn:  strings.TrimSpace(parts[3]),
 	}
 	st.AccountIntent, st.IntentKnown = adb.ParseResolveActivity(parts[4])
+	if v := strings.TrimSpace(parts[5]); validStayOn(v) {
+		st.SavedStayOn = v
+	}
 	s.state = st
 	return st, nil
 }
@@ -216,9 +224,25 @@ func (s *Session) Inspect(ctx context.Context) (*State, error) {
 // State is the last Inspect result, nil before.
 func (s *Session) State() *State { return s.state }
 
-// Close puts back what the session changed (the stay-awake setting). It
-// is meant to run also after a failure or an interruption, with a context
-// of its own.
+// stayOnFile is where a run keeps the stay-awake value it found, on the
+// phone itself, before changing it: a run that is killed (kill -9, a
+// pulled cable, a crashed computer) cannot put it back, and the next run,
+// from any computer, finds it there and does.
+const stayOnFile = "/data/local/tmp/miacct-stay-on"
+
+// validStayOn accepts what stay_on_while_plugged_in holds: a small number
+// (a bit mask of AC, USB, wireless, dock) or "null" (never set).
+func validStayOn(v string) bool {
+	if v == "null" {
+		return true
+	}
+	n, err := strconv.Atoi(v)
+	return err == nil && n >= 0 && n <= 15
+}
+
+// Close puts back what the session changed (the stay-awake setting) and
+// forgets the saved value. It is meant to run also after a failure or an
+// interruption, with a context of its own.
 func (s *Session) Close(ctx context.Context) error {
 	if !s.stayOn.changed {
 		return nil
@@ -227,11 +251,12 @@ func (s *Session) Close(ctx context.Context) error {
 	if _, err := strconv.Atoi(v); err != nil {
 		v = "0" // "null": never set, which means off
 	}
+	cmd := "settings put global stay_on_while_plugged_in " + v + " && rm -f " + stayOnFile
 	// Bypass the stop gate: restoring must happen after Ctrl-C too.
-	res, err := s.raw.Shell(ctx, "settings put global stay_on_while_plugged_in "+v)
+	res, err := s.raw.Shell(ctx, cmd)
 	if err != nil && deviceLost(err) && s.raw.WaitForDevice(ctx) == nil {
 		// The phone dropped off ADB and is back within ctx: once more.
-		res, err = s.raw.Shell(ctx, "settings put global stay_on_while_plugged_in "+v)
+		res, err = s.raw.Shell(ctx, cmd)
 	}
 	if err != nil {
 		return fmt.Errorf("restore stay-awake setting: %w", err)
