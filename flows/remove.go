@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -559,9 +560,20 @@ func (s *Session) cancelPassword(ctx context.Context, v *ui.View) string {
 		if err != nil {
 			return "closing the dialog failed: " + err.Error()
 		}
-		if v, err = s.ui.Dump(ctx); err != nil {
-			return "the dialog was closed; reading the screen after failed: " + err.Error()
+		// Wait for the screen to change: a slow phone still shows the
+		// closed dialog for a while.
+		before, p := v.Raw, s.ui.NewPatience(1)
+		for {
+			if v, err = s.ui.Dump(ctx); err != nil {
+				return "the dialog was closed; reading the screen after failed: " + err.Error()
+			}
+			if !bytes.Equal(before, v.Raw) || p.Over(v) {
+				break
+			}
 		}
+	}
+	if !v.Is(screenPassword, screenWrongPassword, screenTwoStep) {
+		return "the dialog was closed"
 	}
 	return "the dialog did not close"
 }
