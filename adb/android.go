@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,19 +76,48 @@ func Prop(ctx context.Context, d Device, name string) (string, error) {
 	return strings.TrimRight(res.String(), "\r\n"), nil
 }
 
+// Dump is one reading of the screen.
+type Dump struct {
+	// XML is the view hierarchy as uiautomator printed it.
+	XML []byte
+	// Uptime is the phone's clock (time since boot) when the dump was
+	// taken; zero when the phone did not say.
+	Uptime time.Duration
+}
+
 // DumpUI returns the XML of the screen's view hierarchy, as printed by
-// `uiautomator dump /dev/tty` over exec: (binary-safe, no PTY); the status
-// line uiautomator prints after the XML is stripped.
-func DumpUI(ctx context.Context, d Device) ([]byte, error) {
-	out, err := d.Exec(ctx, "uiautomator dump /dev/tty")
+// `uiautomator dump /dev/tty` over exec: (binary-safe, no PTY), and the
+// phone's uptime read in the same round trip; the status line uiautomator
+// prints after the XML is stripped.
+func DumpUI(ctx context.Context, d Device) (Dump, error) {
+	out, err := d.Exec(ctx, "cat /proc/uptime; uiautomator dump /dev/tty")
 	if err != nil {
-		return nil, fmt.Errorf("dump screen: %w", err)
+		return Dump{}, fmt.Errorf("dump screen: %w", err)
 	}
-	xml, err := extractDump(out)
+	up, rest := parseUptime(out)
+	xml, err := extractDump(rest)
 	if err != nil {
-		return nil, fmt.Errorf("dump screen: %w", err)
+		return Dump{}, fmt.Errorf("dump screen: %w", err)
 	}
-	return xml, nil
+	return Dump{XML: xml, Uptime: up}, nil
+}
+
+// parseUptime reads the first line of /proc/uptime ("12345.67 23456.78")
+// off the front of out; a missing or garbled line is zero.
+func parseUptime(out []byte) (time.Duration, []byte) {
+	line, rest, ok := bytes.Cut(out, []byte("\n"))
+	if !ok {
+		return 0, out
+	}
+	f := strings.Fields(string(line))
+	if len(f) == 0 {
+		return 0, out
+	}
+	secs, err := strconv.ParseFloat(f[0], 64)
+	if err != nil || secs < 0 || bytes.HasPrefix(line, []byte("<")) {
+		return 0, out
+	}
+	return time.Duration(secs * float64(time.Second)), rest
 }
 
 // extractDump cuts the hierarchy XML out of uiautomator's output, which
@@ -327,4 +357,51 @@ func RebootAndWait(ctx context.Context, d Device, timeout time.Duration) error {
 		return err
 	}
 	return WaitBoot(ctx, d, id)
+}
+
+// ResolveActivityCommand is the shell command that asks the package
+// manager which activity an intent starts, without starting it, so a
+// caller can batch it with other commands (see ParseResolveActivity).
+func ResolveActivityCommand(in Intent) (string, error) {
+	if in.Action == "" && in.Component == "" && in.Data == "" {
+		return "", fmt.Errorf("%w: empty intent", ErrFailed)
+	}
+	args := []string{"cmd", "package", "resolve-activity", "--brief"}
+	add := func(flag, value string) {
+		if value != "" {
+			args = append(args, flag, value)
+		}
+	}
+	add("-a", in.Action)
+	add("-d", in.Data)
+	add("-p", in.Package)
+	if in.Component != "" {
+		args = append(args, in.Component)
+	}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		q, err := shellQuote(a)
+		if err != nil {
+			return "", err
+		}
+		quoted[i] = q
+	}
+	return strings.Join(quoted, " "), nil
+}
+
+// ParseResolveActivity reads what `cmd package resolve-activity --brief`
+// printed: resolves is true when it named an activity; known is false
+// when the output is neither an activity nor "No activity found" (an old
+// phone without the command).
+func ParseResolveActivity(out string) (resolves, known bool) {
+	for line := range strings.Lines(out) {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "No activity found"):
+			return false, true
+		case strings.Contains(line, "/") && !strings.ContainsAny(line, " =:"):
+			return true, true
+		}
+	}
+	return false, false
 }

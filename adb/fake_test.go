@@ -352,10 +352,11 @@ func TestScreenshot(t *testing.T) {
 func TestDumpUI(t *testing.T) {
 	_, _, d := setup(t, nil)
 	cd := adb.Counted(d)
-	xml, err := adb.DumpUI(context.Background(), cd)
+	dump, err := adb.DumpUI(context.Background(), cd)
 	if err != nil {
 		t.Fatal(err)
 	}
+	xml := dump.XML
 	h, err := hierarchy.Parse(xml)
 	if err != nil {
 		t.Fatalf("parse: %v", err)

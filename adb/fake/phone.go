@@ -66,6 +66,7 @@ type Phone struct {
 	mu              sync.Mutex
 	now             time.Duration // simulated time since NewPhone
 	onlineAt        time.Duration // offline before this moment
+	bootedAt        time.Duration // the kernel started: /proc/uptime counts from here
 	bootCompletedAt time.Duration // sys.boot_completed is 0 before this moment
 	props           map[string]string
 	settings        map[string]map[string]string
@@ -491,6 +492,7 @@ func (p *Phone) rebootLocked(why string) {
 	p.reboots++
 	p.counters.Reboots++
 	p.onlineAt = p.now + p.cfg.boot.Offline
+	p.bootedAt = p.now
 	p.bootCompletedAt = p.now + p.cfg.boot.Completed
 	p.awake = true
 	p.locked = p.cfg.locked

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -67,6 +68,10 @@ func (s *session) open(ctx context.Context, name string, flag int, _ os.FileMode
 		return streamFile{r: strings.NewReader(""), w: hc.Stdout}, nil
 	case "/dev/stderr":
 		return streamFile{r: strings.NewReader(""), w: hc.Stderr}, nil
+	case "/proc/uptime":
+		// The phone's simulated clock since its last boot, as Linux
+		// prints it: seconds up, then seconds idle.
+		return streamFile{r: bytes.NewReader(s.p.uptime()), w: io.Discard}, nil
 	}
 	if flag&(os.O_WRONLY|os.O_RDWR) == 0 {
 		data, err := s.p.fsys.ReadFile(p)
@@ -90,6 +95,15 @@ func (s *session) open(ctx context.Context, name string, flag int, _ os.FileMode
 		return nil, fileError("create", name, err)
 	}
 	return f, nil
+}
+
+// uptime is /proc/uptime: the phone's simulated clock since its last
+// boot, as Linux prints it (seconds up, then seconds idle).
+func (p *Phone) uptime() []byte {
+	p.mu.Lock()
+	up := (p.now - p.bootedAt).Seconds()
+	p.mu.Unlock()
+	return fmt.Appendf(nil, "%.2f %.2f\n", up, up*0.9)
 }
 
 // streamFile adapts a reader and a writer to a file.
@@ -170,6 +184,10 @@ func (c *call) cat() int {
 	for _, f := range files {
 		if f == "-" {
 			_, _ = io.Copy(c.stdout, c.stdin)
+			continue
+		}
+		if c.abs(f) == "/proc/uptime" {
+			_, _ = c.stdout.Write(c.p.uptime())
 			continue
 		}
 		data, err := c.p.fsys.ReadFile(c.abs(f))

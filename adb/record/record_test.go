@@ -107,7 +107,7 @@ func runRemove(t testing.TB, dev adb.Device, password, stopStep string) *flows.R
 	if _, err := s.Inspect(ctx); err != nil {
 		t.Fatalf("inspect: %v", err)
 	}
-	return s.Remove(ctx, "")
+	return s.Run(ctx, flows.Job{Flow: flows.FlowRemove})
 }
 
 // stepView is what must match between a run and its replay. Inputs

@@ -195,10 +195,11 @@ func TestRealADB(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := adb.DumpUI(context.Background(), ref)
+		wantDump, err := adb.DumpUI(context.Background(), ref)
 		if err != nil {
 			t.Fatal(err)
 		}
+		want := wantDump.XML
 		if len(want) < 500<<10 {
 			t.Fatalf("reference dump of %d bytes, want >= 500 KB", len(want))
 		}
@@ -216,10 +217,11 @@ func TestRealADB(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := adb.DumpUI(context.Background(), dev)
+		gotDump, err := adb.DumpUI(context.Background(), dev)
 		if err != nil {
 			t.Fatal(err)
 		}
+		got := gotDump.XML
 		if !bytes.Equal(got, want) {
 			t.Errorf("miacct's dump through adb: %d bytes, not the %d-byte dump", len(got), len(want))
 		}

@@ -110,7 +110,7 @@ func runFleet(ctx context.Context, opts *FlowOptions, spec runSpec, lines *stdin
 		if err := app.confirmFleet(phones, runnable, opts, spec, lines); err != nil {
 			return err
 		}
-		if opts.Passwords == "" && password.IsZero() && needsPassword(spec, opts.DryRun) {
+		if opts.Passwords == "" && password.IsZero() && (spec.job.Needs(flows.NeedPassword) && !opts.DryRun) {
 			if password, err = app.passwordFrom(false, lines, true); err != nil {
 				return err
 			}
@@ -247,7 +247,7 @@ func (a *App) inspectFleetPhone(ctx context.Context, p *fleetPhone, opts *FlowOp
 	if pr.state != nil {
 		account = pr.state.Account
 	}
-	if needsPassword(spec, opts.DryRun) && !(account == "" && spec.command == "remove") {
+	if (spec.job.Needs(flows.NeedPassword) && !opts.DryRun) && !(account == "" && spec.command == "remove") {
 		switch {
 		case passwords != nil:
 			pw, ok := passwords[p.info.Serial]
@@ -432,7 +432,7 @@ func fleetSummary(phones []*fleetPhone, spec runSpec, opts *FlowOptions) *fleetO
 // retryCommand is the command that retries one phone where it stopped.
 func retryCommand(p *fleetPhone, spec runSpec, opts *FlowOptions) string {
 	cmd := fmt.Sprintf("miacct --adb %s -s %s %s", p.info.Server, p.info.Serial, spec.command)
-	if spec.deleteAccount {
+	if spec.job.DeleteAccount {
 		cmd += " --delete-account"
 	}
 	if p.pr != nil && p.pr.res != nil && p.pr.res.Resume != "" {

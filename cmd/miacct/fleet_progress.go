@@ -38,7 +38,7 @@ type fleetLine struct {
 
 func newFleetBoard(io *IOStreams, phones []*fleetPhone, spec runSpec) *fleetBoard {
 	b := &fleetBoard{io: io, live: io.LiveStderr()}
-	total := len(flows.FlowStepNames(spec.flow(), spec.deleteAccount))
+	total := len(spec.job.StepNames())
 	for _, p := range phones {
 		l := &fleetLine{board: b, name: p.name, total: total}
 		p.progress = l

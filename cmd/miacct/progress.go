@@ -41,10 +41,10 @@ func newProgress(io *IOStreams, spec runSpec) *progress {
 		started: map[string]time.Time{},
 		took:    map[string]time.Duration{},
 	}
-	if spec.command == "step" {
-		p.names = []string{spec.step}
+	if spec.job.Step != "" {
+		p.names = []string{spec.job.Step}
 	} else {
-		p.names = flows.FlowStepNames(spec.flow(), spec.deleteAccount)
+		p.names = spec.job.StepNames()
 	}
 	p.total = len(p.names)
 	return p
