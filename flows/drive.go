@@ -31,8 +31,10 @@ type turn func(ctx context.Context, v *ui.View) (verdict, error)
 // The phone decides the order: a dialog is answered whenever it shows.
 type goal struct {
 	step step
-	// want names the screens of the goal, for messages.
-	want []string
+	// want names the screens of the goal; wantText, when set, says it in
+	// a few words for messages instead of listing their titles.
+	want     []string
+	wantText string
 	// done reports the goal reached without reading the screen (what the
 	// step learned from the account manager, say).
 	done func() bool
@@ -87,7 +89,7 @@ func (s *Session) reach(ctx context.Context, d goal) error {
 		// rather than act twice.
 		if actedOn != nil && bytes.Equal(actedOn, v.Raw) {
 			if patience.Over(v) {
-				return s.explain(s.ui.Unexpected(d.want, v, "(nothing changed after "+d.step.name+" acted on it)"))
+				return s.explain(d.unexpected(s, v, "(nothing changed after "+d.step.name+" acted on it)"))
 			}
 			s.ui.Invalidate()
 			continue
@@ -130,7 +132,7 @@ func (s *Session) reach(ctx context.Context, d goal) error {
 			if d.stuck != nil {
 				return s.explain(d.stuck(ctx, v))
 			}
-			return s.explain(s.ui.Unexpected(d.want, v, d.detail))
+			return s.explain(d.unexpected(s, v, d.detail))
 		}
 		s.ui.Invalidate() // look again
 	}
@@ -189,4 +191,12 @@ func (s *Session) tap(ctx context.Context, v *ui.View, part, what string) error 
 		return fmt.Errorf("tap %s: %w", what, err)
 	}
 	return nil
+}
+
+// unexpected is the error for a screen the goal did not expect.
+func (d goal) unexpected(s *Session, v *ui.View, detail string) error {
+	if d.wantText == "" {
+		return s.ui.Unexpected(d.want, v, detail)
+	}
+	return &ui.UnexpectedScreenError{Want: []string{d.wantText}, Got: v.Screen, Seen: ui.OutlineOf(v.H), Hierarchy: v.H, Detail: detail}
 }

@@ -284,7 +284,7 @@ func (s *Session) signOut(ctx context.Context) (string, error) {
 	s.signing.tapped = false
 	scrolled := 0
 	var shown string
-	err := s.reach(ctx, goal{step: st, want: signOutDialogs(), detail: "after tapping Sign out",
+	err := s.reach(ctx, goal{step: st, want: signOutDialogs(), wantText: "one of the dialogs that follow Sign out", detail: "after tapping Sign out",
 		done: func() bool { return s.signing.signedOut },
 		turn: func(ctx context.Context, v *ui.View) (verdict, error) {
 			switch {
@@ -352,7 +352,7 @@ func (s *Session) removeData(ctx context.Context) (string, error) {
 	default:
 		msg = "the phone did not ask about the synced data; it signed out"
 	}
-	return msg + s.since(before), nil
+	return s.since(before) + msg, nil
 }
 
 // enterPassword types the password when the phone asks for it (once) and
@@ -380,18 +380,19 @@ func (s *Session) enterPassword(ctx context.Context) (string, error) {
 	default:
 		msg = "the phone accepted the password and signed out"
 	}
-	return msg + s.since(before), nil
+	return s.since(before) + msg, nil
 }
 
-// since lists the notes taken after the first n as a sentence tail, and
-// drops them from the step's notes (they are in the message).
+// since lists, in the order they happened, what the step did after its
+// first n notes, as the start of its message, and drops those notes (the
+// message has them).
 func (s *Session) since(n int) string {
 	if n >= len(s.notes) {
 		return ""
 	}
-	tail := "; " + strings.Join(s.notes[n:], "; ")
+	head := strings.Join(s.notes[n:], "; ") + "; "
 	s.notes = s.notes[:n]
-	return tail
+	return head
 }
 
 // answerSignOut is one turn between Sign out and the account being gone:
@@ -538,7 +539,7 @@ func (s *Session) stuckSigningOut(ctx context.Context, v *ui.View) error {
 	case v.Is(screenAccount) && s.signing.tapped:
 		return &ui.UnexpectedScreenError{Want: []string{"the end of signing out"}, Got: v.Screen, Seen: ui.OutlineOf(v.H), Hierarchy: v.H, Detail: "(the phone went back to the account screen: the sign-out did not go through)"}
 	}
-	return s.ui.Unexpected([]string{screenData, screenPassword}, v, "after Sign out")
+	return &ui.UnexpectedScreenError{Want: []string{"one of the dialogs that follow Sign out"}, Got: v.Screen, Seen: ui.OutlineOf(v.H), Hierarchy: v.H, Detail: "after Sign out"}
 }
 
 // cancelPassword closes the password prompt and any message over it

@@ -106,7 +106,7 @@ func stepTable() []step {
 		{name: StepEnterPassword, number: 5, flow: FlowRemove,
 			summary: "type the account password, OK, until the phone has signed out",
 			plan:    "type the password into the phone's password field when it asks (once), tap OK, answer what follows until the account is gone",
-			from:    []string{screenPassword, screenWrongPassword}, changes: true, needs: []Need{NeedPassword}, run: (*Session).enterPassword},
+			from:    dialogs, changes: true, needs: []Need{NeedPassword}, run: (*Session).enterPassword},
 		{name: StepReboot, number: 6, flow: FlowRemove,
 			summary: "restart the phone and wait until it has booted",
 			plan:    "restart through adbd and wait for sys.boot_completed with a new boot id",
@@ -296,10 +296,17 @@ func (j Job) ChangesPhone() bool {
 	return slices.ContainsFunc(j.toRun(), func(st step) bool { return st.changes })
 }
 
-// Needs reports whether a run of the job may need n (the password, the
-// site's code).
+// Needs reports whether a run of the job needs n (the password, the
+// site's code): the user must give it or be asked.
 func (j Job) Needs(n Need) bool {
-	return slices.ContainsFunc(j.toRun(), func(st step) bool { return slices.Contains(st.needs, n) || slices.Contains(st.uses, n) })
+	return slices.ContainsFunc(j.toRun(), func(st step) bool { return slices.Contains(st.needs, n) })
+}
+
+// Uses reports whether a run of the job may use n when the user gave it
+// (remove-data types the password when the phone asks for it first),
+// without needing it.
+func (j Job) Uses(n Need) bool {
+	return j.Needs(n) || slices.ContainsFunc(j.toRun(), func(st step) bool { return slices.Contains(st.uses, n) })
 }
 
 func names(steps []step) []string {

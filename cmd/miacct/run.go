@@ -117,6 +117,14 @@ func runFlow(ctx context.Context, opts *FlowOptions, spec runSpec) error {
 	if opts.Passwords != "" && !opts.All {
 		return usagef("--passwords FILE goes with --all; for one phone use --password-stdin or %s", passwordEnv)
 	}
+	if !wantPassword && opts.Passwords == "" && spec.job.Uses(flows.NeedPassword) && !opts.DryRun && !opts.Manual &&
+		(opts.PasswordStdin || app.IO.Getenv(passwordEnv) != "") {
+		// Taken when given, never asked for: the phone may ask first.
+		var err error
+		if password, err = app.passwordFrom(opts.PasswordStdin, lines, false); err != nil {
+			return err
+		}
+	}
 	if wantPassword && opts.Passwords == "" {
 		var err error
 		if password, err = app.passwordFrom(opts.PasswordStdin, lines, false); err != nil {
