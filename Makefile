@@ -2,11 +2,14 @@
 GO        ?= go
 BIN       ?= bin/miacct
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -X main.version=$(VERSION)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE      ?= $(shell git log -1 --format=%cI 2>/dev/null)
+LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: all build install test fmt-check vet staticcheck unit fuzz soak bench clean demo
+.PHONY: all build install test fmt-check vet staticcheck unit fuzz soak bench clean demo \
+	man release-snapshot cross-check
 
 all: build
 
@@ -46,7 +49,8 @@ FUZZ_TARGETS := \
 	./adb:FuzzTypeTextOnFakePhone \
 	./adb:FuzzDumpReader \
 	./adb/fake:FuzzHostProtocol \
-	./adb/fake/fixture:FuzzLoad
+	./adb/fake/fixture:FuzzLoad \
+	./flows/certificate:FuzzVerify
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -73,5 +77,42 @@ bench: build
 demo:
 	@printf '%s\n' 'Mi pa$$$$ %s '"'"'q'"'"' "dq" \ & ; | $$(reboot)' | $(GO) run ./cmd/miacct --fake miui14-en remove --password-stdin --yes
 
+# man writes a man page per command (dist/man/*.1, and .1.gz for the
+# Debian package) and the shell completions (dist/completions), generated
+# from the command tree (cobra/doc) by miacct built with -tags gendocs.
+man:
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) $(GO) run -tags gendocs ./cmd/miacct -out dist
+
+# GoReleaser is pinned in a go.mod of its own (.ci/tools/go.mod), so its
+# hundreds of modules stay out of miacct's: `go install` users and the
+# module graph of the project never see them. Once its modules are
+# downloaded, it runs offline.
+GORELEASER := $(GO) tool -modfile=.ci/tools/go.mod goreleaser
+
+# release-snapshot builds everything a release ships into dist/release
+# (the archives for Windows, macOS and Linux on amd64 and arm64, the .deb,
+# checksums.txt), from the current commit, and publishes nothing.
+release-snapshot:
+	$(GORELEASER) check --config .ci/goreleaser.yaml
+	$(GORELEASER) release --snapshot --clean --config .ci/goreleaser.yaml
+
+# cross-check is what CI adds for the code plain go test does not build:
+# vet and build for Windows and macOS, every package's tests compiled for
+# Windows (they cannot run on Linux), staticcheck as Windows sees the
+# code, and the documentation generator (-tags gendocs) with its tests.
+CROSS_TEST_DIR ?= dist/windows-tests
+cross-check:
+	GOOS=windows $(GO) vet $(PKGS)
+	GOOS=windows $(GO) vet -tags gendocs ./cmd/miacct
+	GOOS=windows $(GO) build -o /dev/null ./cmd/miacct
+	mkdir -p $(CROSS_TEST_DIR)
+	GOOS=windows $(GO) test -c -o $(CROSS_TEST_DIR)/ $(PKGS)
+	$(GO) build -o $(CROSS_TEST_DIR)/staticcheck honnef.co/go/tools/cmd/staticcheck
+	GOOS=windows $(CROSS_TEST_DIR)/staticcheck $(PKGS)
+	GOOS=darwin $(GO) vet $(PKGS)
+	GOOS=darwin $(GO) build -o /dev/null ./cmd/miacct
+	$(GO) vet -tags gendocs ./cmd/miacct
+	$(GO) test -tags gendocs -count=1 -run '^(TestManMarkdown|TestWriteDocs)$$' ./cmd/miacct
+
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -144,7 +144,7 @@ func RemoveOn(ctx context.Context, dev adb.Device, obs flows.Observer) (*flows.R
 	if err != nil {
 		return nil, err
 	}
-	res := s.Remove(ctx, "")
+	res := s.Run(ctx, flows.Job{Flow: flows.FlowRemove})
 	if err := s.Close(ctx); err != nil && res.Err == nil {
 		res.Err = err
 	}

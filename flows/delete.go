@@ -13,18 +13,6 @@ import (
 	"github.com/miacct/miacct/flows/ui"
 )
 
-// Steps of delete-account: the seed's steps 7-12, on Xiaomi's account
-// site in the phone's own browser, so nothing on the computer ever
-// contacts the network.
-const (
-	StepOpenCloud      = "open-cloud"
-	StepOpenDeletePage = "open-delete-page"
-	StepApprove        = "approve"
-	StepDelete         = "delete"
-	StepVerifyCode     = "verify-code"
-	StepConfirmDelete  = "confirm-delete"
-)
-
 // Addresses of the account site.
 const (
 	AccountSiteURL = "https://account.xiaomi.com/"
@@ -40,31 +28,15 @@ var ErrNeedsHand = errors.New("the site needs a person")
 
 // knownBrowsers are browsers found on Xiaomi phones, in order of
 // preference: naming one in the intent avoids the "Open with" chooser.
-var knownBrowsers = [...]string{
-	"com.android.chrome",
-	"com.mi.globalbrowser",
-	"com.android.browser",
-	"org.mozilla.firefox",
-	"com.microsoft.emmx",
-	"com.opera.browser",
-	"com.brave.browser",
-}
-
-func deleteSteps() []stepDef {
-	const flow = FlowDeleteAccount
-	return []stepDef{
-		{StepInfo{StepOpenCloud, 7, "open the account site in the phone's browser, sign in if asked", flow},
-			(*Session).openCloud, "open " + AccountSiteURL + " in the phone's browser and sign in with the account id and password if the site asks", true},
-		{StepInfo{StepOpenDeletePage, 8, "open the delete-account page", flow},
-			(*Session).openDeletePage, "open " + DeletePageURL + " (signing in again if asked)", true},
-		{StepInfo{StepApprove, 9, "tick the approval box above the delete button", flow},
-			(*Session).approve, `tick "Yes, I want to permanently delete my Mi Account and all its data"`, true},
-		{StepInfo{StepDelete, 10, `press "Delete Mi Account"`, flow},
-			(*Session).pressDelete, `press "Delete Mi Account"; the site mails a verification code`, false},
-		{StepInfo{StepVerifyCode, 11, "enter the verification code mailed to the account's e-mail", flow},
-			(*Session).verifyCode, "ask for the code sent to the account's e-mail, type it, submit", false},
-		{StepInfo{StepConfirmDelete, 12, "confirm, and see the success message", flow},
-			(*Session).confirmDelete, "press Delete on the confirmation and read the success message", false},
+func knownBrowsers() []string {
+	return []string{
+		"com.android.chrome",
+		"com.mi.globalbrowser",
+		"com.android.browser",
+		"org.mozilla.firefox",
+		"com.microsoft.emmx",
+		"com.opera.browser",
+		"com.brave.browser",
 	}
 }
 
@@ -101,7 +73,7 @@ func (s *Session) chooseBrowser(ctx context.Context) (string, error) {
 			installed[p] = true
 		}
 	}
-	for _, b := range knownBrowsers {
+	for _, b := range knownBrowsers() {
 		if installed[b] {
 			s.browser = b
 			return b, nil
@@ -128,7 +100,7 @@ func (s *Session) openURL(ctx context.Context, url string) error {
 
 // webPages are the pages that may follow opening the site.
 func webPages() []string {
-	return []string{ScreenWebSignIn, ScreenWebSignInError, ScreenWebAccount, ScreenWebDelete, ScreenWebDeleteApproved}
+	return []string{screenWebSignIn, screenWebSignInError, screenWebAccount, screenWebDelete, screenWebDeleteApproved}
 }
 
 // openCloud opens the account site and signs in when it asks.
@@ -136,12 +108,12 @@ func (s *Session) openCloud(ctx context.Context) (string, error) {
 	if err := s.openURL(ctx, AccountSiteURL); err != nil {
 		return "", err
 	}
-	h, scr, err := s.awaitWeb(ctx, StepOpenCloud, webPages(), "after opening "+AccountSiteURL)
+	v, err := s.awaitWeb(ctx, webPages(), "after opening "+AccountSiteURL)
 	if err != nil {
 		return "", err
 	}
-	if scr.Name == ScreenWebSignIn || scr.Name == ScreenWebSignInError {
-		if _, _, err := s.webSignIn(ctx, h, []string{ScreenWebAccount, ScreenWebDelete, ScreenWebDeleteApproved}); err != nil {
+	if v.Is(screenWebSignIn, screenWebSignInError) {
+		if _, err := s.webSignIn(ctx, v, []string{screenWebAccount, screenWebDelete, screenWebDeleteApproved}); err != nil {
 			return "", err
 		}
 		return "signed in to the account site as " + MaskID(s.webAccount()) + s.browserNote(), nil
@@ -161,12 +133,12 @@ func (s *Session) openDeletePage(ctx context.Context) (string, error) {
 	if err := s.openURL(ctx, DeletePageURL); err != nil {
 		return "", err
 	}
-	h, scr, err := s.awaitWeb(ctx, StepOpenDeletePage, []string{ScreenWebDelete, ScreenWebDeleteApproved, ScreenWebSignIn, ScreenWebSignInError}, "after opening "+DeletePageURL)
+	v, err := s.awaitWeb(ctx, []string{screenWebDelete, screenWebDeleteApproved, screenWebSignIn, screenWebSignInError}, "after opening "+DeletePageURL)
 	if err != nil {
 		return "", err
 	}
-	if scr.Name == ScreenWebSignIn || scr.Name == ScreenWebSignInError {
-		if _, _, err := s.webSignIn(ctx, h, []string{ScreenWebDelete, ScreenWebDeleteApproved}); err != nil {
+	if v.Is(screenWebSignIn, screenWebSignInError) {
+		if _, err := s.webSignIn(ctx, v, []string{screenWebDelete, screenWebDeleteApproved}); err != nil {
 			return "", err
 		}
 		return "the delete page is open (signed in first)", nil
@@ -187,66 +159,67 @@ func (s *Session) webAccount() string {
 
 // webSignIn fills the site's sign-in form in one round trip and waits
 // for one of next. A rejected password is never retried.
-func (s *Session) webSignIn(ctx context.Context, h *hierarchy.Hierarchy, next []string) (*hierarchy.Hierarchy, *ui.Screen, error) {
+func (s *Session) webSignIn(ctx context.Context, v *ui.View, next []string) (*ui.View, error) {
 	account := s.webAccount()
 	if account == "" {
-		return nil, nil, fmt.Errorf("%w: the site asks to sign in and no account id is known: pass --account ID", ErrBadPassword)
+		return nil, fmt.Errorf("%w: the site asks to sign in and no account id is known: pass --account ID", ErrBadPassword)
 	}
 	if s.opts.Password.IsZero() {
-		return nil, nil, fmt.Errorf("%w: the site asks to sign in and no password was given", ErrBadPassword)
+		return nil, fmt.Errorf("%w: the site asks to sign in and no password was given", ErrBadPassword)
 	}
 	if err := adb.CheckTypable(account); err != nil {
-		return nil, nil, fmt.Errorf("account id: %w", err)
+		return nil, fmt.Errorf("account id: %w", err)
 	}
-	// Fields inside the page: the browser's address bar is an EditText too.
-	page := &ui.Selector{Class: "android.webkit.WebView"}
-	pw := ui.Selector{Class: "EditText", Password: ui.Flag(true), Inside: page}.Find(h)
-	user := ui.Selector{Class: "EditText", Password: ui.Flag(false), Inside: page}.Find(h)
-	btn := clickableText(h, s.texts.WebSignIn)
+	user, pw, btn := v.Part("user"), v.Part("password"), v.Part("sign-in")
 	if pw == nil || user == nil || btn == nil {
-		return nil, nil, &ui.UnexpectedScreenError{Want: []string{"a sign-in form (account, password, Sign in)"}, Seen: ui.OutlineOf(h), Hierarchy: h}
+		return nil, &ui.UnexpectedScreenError{Want: []string{"a sign-in form (account, password, Sign in)"}, Got: v.Screen, Seen: ui.OutlineOf(v.H), Hierarchy: v.H}
 	}
 	bx, by := btn.ClickTarget().Bounds.Center()
 	ux, uy := user.Bounds.Center()
 	px, py := pw.Bounds.Center()
 	if err := s.ui.Input(ctx, adb.Tap(ux, uy), adb.Text(account), adb.Tap(px, py), adb.Text(s.opts.Password.reveal()), adb.Tap(bx, by)); err != nil {
 		if errors.Is(err, adb.ErrUntypable) {
-			return nil, nil, fmt.Errorf("%w: %v", ErrBadPassword, err)
+			return nil, fmt.Errorf("%w: %v", ErrBadPassword, err)
 		}
-		return nil, nil, fmt.Errorf("sign in to the account site: %w", err)
+		return nil, fmt.Errorf("sign in to the account site: %w", s.explain(err))
 	}
-	want := append([]string{ScreenWebSignInError}, next...)
-	h, scr, err := s.awaitWeb(ctx, "", want, "after signing in")
+	v, err := s.awaitWeb(ctx, append([]string{screenWebSignInError}, next...), "after signing in")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if scr.Name == ScreenWebSignInError {
-		return nil, nil, fmt.Errorf("%w: the account site says the account or password is incorrect; it was not retried", ErrWrongPassword)
+	if v.Is(screenWebSignInError) {
+		return nil, fmt.Errorf("%w: the account site says the account or password is incorrect; it was not retried", ErrWrongPassword)
 	}
-	return h, scr, nil
+	return v, nil
+}
+
+// onPage reads the page and checks a step run alone starts where it
+// should: done names the pages that mean the step was already done.
+func (s *Session) onPage(ctx context.Context, name string, done ...string) (*ui.View, bool, error) {
+	v, err := s.ui.Current(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	st, _ := lookup(name)
+	switch {
+	case v.Is(done...):
+		return v, true, nil
+	case v.Is(st.from...):
+		return v, false, nil
+	}
+	return v, false, s.precondition(st, v)
 }
 
 // approve ticks the approval box above the delete button.
 func (s *Session) approve(ctx context.Context) (string, error) {
-	h, scr, err := s.ui.Current(ctx)
-	if err != nil {
+	v, done, err := s.onPage(ctx, StepApprove, screenWebDeleteApproved)
+	if err != nil || done {
+		return "already ticked", err
+	}
+	if err := s.tap(ctx, v, "approve", "the approval box"); err != nil {
 		return "", err
 	}
-	switch name(scr) {
-	case ScreenWebDeleteApproved:
-		return "already ticked", nil
-	case ScreenWebDelete:
-	default:
-		return "", s.precondition(StepApprove, ScreenWebDelete, scr, h, StepOpenDeletePage)
-	}
-	box := ui.FirstOf(h, ui.Selector{Class: "CheckBox", Checked: ui.Flag(false)}, ui.Selector{Text: s.texts.WebApprove})
-	if box == nil {
-		return "", &ui.UnexpectedScreenError{Want: []string{"the approval box"}, Got: scr, Seen: ui.OutlineOf(h), Hierarchy: h}
-	}
-	if err := s.ui.Tap(ctx, box.ClickTarget()); err != nil {
-		return "", fmt.Errorf("tick the approval box: %w", err)
-	}
-	if _, _, err := s.awaitWeb(ctx, StepApprove, []string{ScreenWebDeleteApproved}, "after ticking the approval box", ScreenWebDelete); err != nil {
+	if _, err := s.awaitWeb(ctx, []string{screenWebDeleteApproved}, "after ticking the approval box"); err != nil {
 		return "", err
 	}
 	return "ticked the approval box", nil
@@ -254,26 +227,15 @@ func (s *Session) approve(ctx context.Context) (string, error) {
 
 // pressDelete presses "Delete Mi Account"; the site then mails a code.
 func (s *Session) pressDelete(ctx context.Context) (string, error) {
-	h, scr, err := s.ui.Current(ctx)
-	if err != nil {
+	v, done, err := s.onPage(ctx, StepDelete, screenWebCode, screenWebWrongCode)
+	if err != nil || done {
+		return "already done: the site asks for the verification code", err
+	}
+	// The page title often says the same words: the part is the button.
+	if err := s.tap(ctx, v, "delete", `an enabled "Delete Mi Account" button`); err != nil {
 		return "", err
 	}
-	switch name(scr) {
-	case ScreenWebCode, ScreenWebWrongCode:
-		return "already done: the site asks for the verification code", nil
-	case ScreenWebDeleteApproved:
-	default:
-		return "", s.precondition(StepDelete, ScreenWebDeleteApproved, scr, h, StepApprove)
-	}
-	// The page title often says the same words: take the button.
-	btn := ui.Selector{Text: s.texts.WebDeleteButton, Enabled: ui.Flag(true), Clickable: ui.Flag(true)}.Find(h)
-	if btn == nil {
-		return "", &ui.UnexpectedScreenError{Want: []string{`an enabled "Delete Mi Account" button`}, Got: scr, Seen: ui.OutlineOf(h), Hierarchy: h}
-	}
-	if err := s.ui.Tap(ctx, btn.ClickTarget()); err != nil {
-		return "", fmt.Errorf("press Delete Mi Account: %w", err)
-	}
-	if _, _, err := s.awaitWeb(ctx, StepDelete, []string{ScreenWebCode}, "after pressing Delete Mi Account", ScreenWebDeleteApproved); err != nil {
+	if _, err := s.awaitWeb(ctx, []string{screenWebCode}, "after pressing Delete Mi Account"); err != nil {
 		return "", err
 	}
 	return "pressed Delete Mi Account; the site sent a verification code", nil
@@ -281,24 +243,23 @@ func (s *Session) pressDelete(ctx context.Context) (string, error) {
 
 // verifyCode asks for the code the site mailed and types it.
 func (s *Session) verifyCode(ctx context.Context) (string, error) {
-	h, scr, err := s.ui.Current(ctx)
+	v, err := s.ui.Current(ctx)
 	if err != nil {
 		return "", err
 	}
-	switch name(scr) {
-	case ScreenWebConfirm:
+	st, _ := lookup(StepVerifyCode)
+	switch {
+	case v.Is(screenWebConfirm):
 		return "already done: the site asks to confirm", nil
-	case ScreenWebWrongCode:
+	case v.Is(screenWebWrongCode):
 		return "", fmt.Errorf("%w: the site shows the wrong-code message of an earlier attempt; nothing was typed", ErrWrongCode)
-	case ScreenWebCode:
-	default:
-		return "", s.precondition(StepVerifyCode, ScreenWebCode, scr, h, StepDelete)
+	case !v.Is(screenWebCode):
+		return "", s.precondition(st, v)
 	}
 	if s.opts.Code == nil {
 		return "", fmt.Errorf("%w: no way to ask for the verification code", ErrBadPassword)
 	}
-	sentTo := codeSentTo(h, s.texts.WebCodeSent)
-	code, err := s.opts.Code(ctx, sentTo)
+	code, err := s.opts.Code(ctx, codeSentTo(v.Part("sent-to"), s.words.Get("web_code_sent")))
 	if err != nil {
 		return "", err
 	}
@@ -306,14 +267,9 @@ func (s *Session) verifyCode(ctx context.Context) (string, error) {
 		return "", err
 	}
 	s.typedCodes = append(s.typedCodes, code)
-	page := &ui.Selector{Class: "android.webkit.WebView"}
-	field := ui.FirstOf(h,
-		ui.Selector{Class: "EditText", Focused: ui.Flag(true), Inside: page},
-		ui.Selector{Class: "EditText", ID: "code", Inside: page},
-		ui.Selector{Class: "EditText", Inside: page})
-	submit := clickableText(h, s.texts.WebSubmit)
+	field, submit := v.Part("field"), v.Part("submit")
 	if field == nil || submit == nil {
-		return "", &ui.UnexpectedScreenError{Want: []string{"a code field and a Submit button"}, Got: scr, Seen: ui.OutlineOf(h), Hierarchy: h}
+		return "", &ui.UnexpectedScreenError{Want: []string{"a code field and a Submit button"}, Got: v.Screen, Seen: ui.OutlineOf(v.H), Hierarchy: v.H}
 	}
 	var actions []adb.InputAction
 	if !field.Focused {
@@ -322,13 +278,13 @@ func (s *Session) verifyCode(ctx context.Context) (string, error) {
 	sx, sy := submit.ClickTarget().Bounds.Center()
 	actions = append(actions, adb.Text(code.reveal()), adb.Tap(sx, sy))
 	if err := s.ui.Input(ctx, actions...); err != nil {
-		return "", fmt.Errorf("type the verification code: %w", err)
+		return "", fmt.Errorf("type the verification code: %w", s.explain(err))
 	}
-	_, scr, err = s.awaitWeb(ctx, StepVerifyCode, []string{ScreenWebConfirm, ScreenWebWrongCode}, "after submitting the code", ScreenWebCode)
+	v, err = s.awaitWeb(ctx, []string{screenWebConfirm, screenWebWrongCode}, "after submitting the code")
 	if err != nil {
 		return "", err
 	}
-	if scr.Name == ScreenWebWrongCode {
+	if v.Is(screenWebWrongCode) {
 		return "", fmt.Errorf("%w: the site says the code is incorrect or has expired; it was not retried. Run `miacct delete-account --from delete` to get a new code", ErrWrongCode)
 	}
 	return "the site accepted the verification code", nil
@@ -351,8 +307,7 @@ func CheckCode(code string) error {
 }
 
 // codeSentTo reads the (masked) address the site says it sent the code to.
-func codeSentTo(h *hierarchy.Hierarchy, prefixes []string) string {
-	n := ui.Selector{TextPrefix: prefixes}.Find(h)
+func codeSentTo(n *hierarchy.Node, prefixes []string) string {
 	if n == nil {
 		return ""
 	}
@@ -367,36 +322,28 @@ func codeSentTo(h *hierarchy.Hierarchy, prefixes []string) string {
 
 // confirmDelete confirms and reads the success message.
 func (s *Session) confirmDelete(ctx context.Context) (string, error) {
-	h, scr, err := s.ui.Current(ctx)
+	v, done, err := s.onPage(ctx, StepConfirmDelete, screenWebSuccess)
 	if err != nil {
 		return "", err
 	}
-	switch name(scr) {
-	case ScreenWebSuccess:
-		return "already done: " + successText(h, s.texts.WebSuccess), nil
-	case ScreenWebConfirm:
-	default:
-		return "", s.precondition(StepConfirmDelete, ScreenWebConfirm, scr, h, StepVerifyCode)
+	if done {
+		return "already done: " + successText(v, s.words.Get("web_success")), nil
 	}
-	btn := clickableText(h, s.texts.WebConfirmDelete)
-	if btn == nil {
-		return "", &ui.UnexpectedScreenError{Want: []string{"a Delete button"}, Got: scr, Seen: ui.OutlineOf(h), Hierarchy: h}
+	if err := s.tap(ctx, v, "delete", "a Delete button"); err != nil {
+		return "", err
 	}
-	if err := s.ui.Tap(ctx, btn.ClickTarget()); err != nil {
-		return "", fmt.Errorf("confirm: %w", err)
-	}
-	h, _, err = s.awaitWeb(ctx, StepConfirmDelete, []string{ScreenWebSuccess}, "after confirming", ScreenWebConfirm)
+	v, err = s.awaitWeb(ctx, []string{screenWebSuccess}, "after confirming")
 	if err != nil {
 		return "", err
 	}
-	return "the site says: " + successText(h, s.texts.WebSuccess), nil
+	return "the site says: " + successText(v, s.words.Get("web_success")), nil
 }
 
 // successText is the site's own words: the longest matching text (the
 // message rather than its title).
-func successText(h *hierarchy.Hierarchy, prefixes []string) string {
+func successText(v *ui.View, prefixes []string) string {
 	best := ""
-	for _, n := range (ui.Selector{TextPrefix: prefixes}).FindAll(h) {
+	for _, n := range (ui.Selector{TextPrefix: prefixes}).FindAll(v.H) {
 		if t := strings.TrimSpace(n.Text); len(t) > len(best) {
 			best = t
 		}
@@ -409,29 +356,29 @@ func successText(h *hierarchy.Hierarchy, prefixes []string) string {
 
 // awaitWeb waits for a page; pages only a person can answer become
 // ErrNeedsHand with what to do.
-func (s *Session) awaitWeb(ctx context.Context, step string, want []string, detail string, from ...string) (*hierarchy.Hierarchy, *ui.Screen, error) {
-	h, scr, err := s.ui.Await(ctx, want, ui.AwaitOptions{From: append(from, ScreenLauncher, ScreenChooser), Popup: s.webPopups(step), MaxDumps: 10, Detail: detail})
+func (s *Session) awaitWeb(ctx context.Context, want []string, detail string) (*ui.View, error) {
+	v, err := s.ui.Await(ctx, want, ui.AwaitOptions{Popup: s.webPopups(), Detail: detail})
 	if err == nil {
-		return h, scr, nil
+		return v, nil
 	}
 	var ue *ui.UnexpectedScreenError
 	if errors.As(err, &ue) {
 		what := "a page miacct does not know (" + ue.Seen.String() + ")"
 		if ue.Got != nil {
 			switch ue.Got.Name {
-			case ScreenWebCaptcha:
+			case screenWebCaptcha:
 				what = "a security check (captcha) that only a person can answer"
-			case ScreenWebTooMany:
+			case screenWebTooMany:
 				what = `"too many attempts": the site wants you to wait`
-			case ScreenLock:
-				return h, scr, errLocked()
+			case screenLock:
+				return v, errLocked()
 			default:
 				what = ue.Got.Title
 			}
 		}
-		return h, scr, &HandError{What: what, Err: err}
+		return v, &HandError{What: what, Err: err}
 	}
-	return h, scr, err
+	return v, s.explain(err)
 }
 
 // HandError says the site needs a person, and what they do next.
@@ -447,30 +394,32 @@ func (e *HandError) Error() string {
 // Unwrap returns the screen error, so the exit code is 6.
 func (e *HandError) Unwrap() []error { return []error{ErrNeedsHand, e.Err} }
 
-// webPopups handles the "Open with" chooser: the browser chosen (or the
-// first offered), just once.
-func (s *Session) webPopups(step string) ui.PopupHandler {
-	phone := s.popups(step)
+// webPopups answers Android's "Open with" chooser (the first browser
+// offered, just once) and dismisses other apps' pop-ups.
+func (s *Session) webPopups() ui.PopupHandler {
 	chooser := 0
-	return func(ctx context.Context, h *hierarchy.Hierarchy, scr *ui.Screen) (bool, error) {
-		if scr.Name != ScreenChooser {
-			return phone(ctx, h, scr)
+	return func(ctx context.Context, v *ui.View) (bool, error) {
+		if !v.Is(screenChooser) {
+			if s.book.foreign(v, knownBrowsers()...) {
+				return true, s.dismiss(ctx, v)
+			}
+			return false, nil
 		}
 		chooser++
 		if chooser > 2 {
 			return false, fmt.Errorf("%w: the \"Open with\" chooser keeps appearing", ui.ErrUnexpectedScreen)
 		}
-		once := ui.FirstOf(h, ui.ByID("android:id/button_once"), ui.Selector{Text: s.texts.JustOnce, Clickable: ui.Flag(true)})
+		once := v.Part("just-once")
 		if once == nil {
 			return false, nil
 		}
 		var actions []adb.InputAction
-		if item := chooserItem(h, s.texts); item != nil {
+		if item := chooserItem(v, s.words.Get("chooser_title"), s.words.Get("just_once")); item != nil {
 			actions = append(actions, adb.Tap(item.ClickTarget().Bounds.Center()))
 		}
 		actions = append(actions, adb.Tap(once.ClickTarget().Bounds.Center()))
 		if err := s.ui.Input(ctx, actions...); err != nil {
-			return false, fmt.Errorf("answer the Open with chooser: %w", err)
+			return false, fmt.Errorf("answer the Open with chooser: %w", s.explain(err))
 		}
 		s.note("chose a browser in the \"Open with\" chooser, just once")
 		return true, nil
@@ -478,13 +427,13 @@ func (s *Session) webPopups(step string) ui.PopupHandler {
 }
 
 // chooserItem is the first app offered in the chooser.
-func chooserItem(h *hierarchy.Hierarchy, t Texts) *hierarchy.Node {
-	for _, n := range h.Nodes() {
+func chooserItem(v *ui.View, title, once []string) *hierarchy.Node {
+	for _, n := range v.H.Nodes() {
 		if !n.Clickable || n.ResourceID == "android:id/button_once" || n.ResourceID == "android:id/button_always" {
 			continue
 		}
 		label := ui.LabelOf(n)
-		if label == "" || slices.Contains(t.ChooserTitle, label) || slices.Contains(t.JustOnce, label) {
+		if label == "" || slices.Contains(title, label) || slices.Contains(once, label) {
 			continue
 		}
 		return n

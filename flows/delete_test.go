@@ -27,7 +27,7 @@ func TestDeleteAccount(t *testing.T) {
 			s := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword), Code: codeFrom("482916", &sentTo)})
 			_, err := s.Inspect(context.Background())
 			require.NoError(t, err)
-			res := s.DeleteAccount(context.Background(), "")
+			res := s.Run(context.Background(), flows.Job{Flow: flows.FlowDeleteAccount})
 			require.NoError(t, res.Err)
 			require.Len(t, res.Steps, 7)
 			for _, st := range res.Steps {
@@ -44,8 +44,8 @@ func TestDeleteAccount(t *testing.T) {
 func TestRemoveThenDelete(t *testing.T) {
 	phone, dev := servePhone(t, "miui14-en")
 	var sentTo string
-	s := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword), DeleteAccount: true, Code: codeFrom("482916", &sentTo)})
-	res := s.Remove(context.Background(), "")
+	s := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword), Code: codeFrom("482916", &sentTo)})
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove, DeleteAccount: true})
 	require.NoError(t, res.Err)
 	require.Len(t, res.Steps, 14)
 	for _, a := range phone.Accounts() {
@@ -66,7 +66,7 @@ func TestWrongCodeIsNotRetried(t *testing.T) {
 	s := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword), Code: code})
 	_, err := s.Inspect(context.Background())
 	require.NoError(t, err)
-	res := s.DeleteAccount(context.Background(), "")
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowDeleteAccount})
 	require.ErrorIs(t, res.Err, flows.ErrWrongCode)
 	assert.Equal(t, 1, asked)
 	assert.Equal(t, flows.StepDelete, res.Resume)
@@ -79,7 +79,7 @@ func TestCaptchaNeedsAPerson(t *testing.T) {
 	s := openSession(t, dev, flows.Options{Password: flows.NewSecret(demoPassword), Code: codeFrom("482916", &sentTo)})
 	_, err := s.Inspect(context.Background())
 	require.NoError(t, err)
-	res := s.DeleteAccount(context.Background(), "")
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowDeleteAccount})
 	require.ErrorIs(t, res.Err, flows.ErrNeedsHand)
 	assert.Contains(t, res.Err.Error(), "captcha")
 	assert.Empty(t, res.Resume)

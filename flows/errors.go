@@ -23,6 +23,12 @@ var (
 	ErrUnknownStep = errors.New("unknown step")
 	// ErrPrecondition: a step run alone found the phone elsewhere.
 	ErrPrecondition = errors.New("phone is not where the step starts")
+	// ErrCannotSignOut: the phone said it could not sign out ("Can't sign
+	// out", "Can't turn off Find device").
+	ErrCannotSignOut = errors.New("the phone could not sign out")
+	// ErrUsage: an option the flows were given is wrong (a language no
+	// file covers); the CLI reports it as a usage error.
+	ErrUsage = errors.New("bad option")
 )
 
 // NotReadyError says why the phone is not ready and what to do.

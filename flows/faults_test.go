@@ -55,7 +55,6 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 		assert.True(t, hasXiaomiAccount(p), "account still on the phone")
 		assert.Empty(t, p.DataChoice())
 		assert.Zero(t, p.Reboots())
-		assert.Zero(t, p.Counters().AmStarts)
 		assert.Equal(t, "0", p.Setting("global", "stay_on_while_plugged_in"), "stay-awake untouched or restored")
 	}
 	done := func(t *testing.T, p *phone.Phone, res *flows.Result) {
@@ -75,6 +74,7 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 			assert.Contains(t, res.Err.Error(), "unlock it and keep the screen on")
 			assert.Empty(t, res.Resume, "fix and run the same command again")
 			assert.Zero(t, p.Counters().Inputs, "nothing sent to a locked phone")
+			assert.Zero(t, p.Counters().AmStarts, "nothing started on a locked phone")
 			untouched(t, p)
 		}},
 		{"miui14-en-asleep", func(t *testing.T, p *phone.Phone, res *flows.Result) {
@@ -84,7 +84,7 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 		{"miui14-en-no-injection", func(t *testing.T, p *phone.Phone, res *flows.Result) {
 			require.ErrorIs(t, res.Err, flows.ErrNotReady)
 			assert.Contains(t, res.Err.Error(), `"USB debugging (Security settings)", restart the phone`)
-			assert.Equal(t, 1, p.Counters().Inputs, "one refused wake-up key, then nothing")
+			assert.Equal(t, 1, p.Counters().Inputs, "the first input was refused, then nothing: no key is needed on an awake screen, and opening screens changes nothing")
 			untouched(t, p)
 		}},
 		{"miui14-en-no-account", func(t *testing.T, p *phone.Phone, res *flows.Result) {
@@ -102,7 +102,8 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 		}},
 		{"miui14-en-popup", func(t *testing.T, p *phone.Phone, res *flows.Result) {
 			done(t, p, res)
-			assert.Contains(t, res.Steps[3].Message, "dismissed a system update prompt")
+			assert.Contains(t, res.Steps[3].Message, `closed a pop-up: a screen titled "New system update available" (com.android.updater)`)
+			assert.Len(t, res.Steps[3].Dismissed, 1, "the report lists it")
 		}},
 		{"miui14-en-unknown-screen", func(t *testing.T, p *phone.Phone, res *flows.Result) {
 			require.ErrorIs(t, res.Err, ui.ErrUnexpectedScreen)
@@ -127,7 +128,7 @@ func TestRemoveOnFaultFixtures(t *testing.T) {
 			dev := serveTarget(t, ph, 10*time.Second)
 			s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
 			require.NoError(t, err)
-			res := s.Remove(context.Background(), "")
+			res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
 			require.NoError(t, s.Close(context.Background()))
 			tt.check(t, ph, res)
 		})
@@ -150,9 +151,11 @@ func TestHangFixtureTimesOut(t *testing.T) {
 	dev := serveTarget(t, ph, 300*time.Millisecond)
 	s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
 	require.NoError(t, err)
-	res := s.Remove(context.Background(), "")
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
 	require.ErrorIs(t, res.Err, adb.ErrTimeout)
-	assert.Equal(t, flows.StepOpenSettings, res.Resume)
+	// The account intent resolves (resolve-activity), so Settings is
+	// skipped and the first dump, which hangs, is the account screen's.
+	assert.Equal(t, flows.StepOpenAccount, res.Resume)
 	require.NoError(t, s.Close(context.Background()), "the phone still answers other commands")
 	assert.Equal(t, "0", ph.Setting("global", "stay_on_while_plugged_in"))
 	assert.True(t, hasXiaomiAccount(ph))
@@ -173,7 +176,7 @@ func TestDisconnectAfterPasswordAccepted(t *testing.T) {
 	dev := serveTarget(t, ph, 10*time.Second)
 	s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
 	require.NoError(t, err)
-	res := s.Remove(context.Background(), "")
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
 	require.NoError(t, s.Close(context.Background()), "restored once the phone was back")
 	require.ErrorIs(t, res.Err, adb.ErrDeviceLost)
 	assert.Contains(t, res.Err.Error(), "the password was accepted")
@@ -183,7 +186,7 @@ func TestDisconnectAfterPasswordAccepted(t *testing.T) {
 
 	s2, err := flows.Open(context.Background(), dev, flows.Options{})
 	require.NoError(t, err)
-	res = s2.Remove(context.Background(), res.Resume)
+	res = s2.Run(context.Background(), flows.Job{Flow: flows.FlowRemove, From: res.Resume})
 	require.NoError(t, res.Err)
 	assert.Equal(t, 1, ph.Reboots())
 	assert.False(t, hasXiaomiAccount(ph))
@@ -228,7 +231,7 @@ func TestDisconnectBeforeOKClearsTheField(t *testing.T) {
 	dev := serveTarget(t, ph, 10*time.Second)
 	s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
 	require.NoError(t, err)
-	res := s.Remove(context.Background(), "")
+	res := s.Run(context.Background(), flows.Job{Flow: flows.FlowRemove})
 	require.True(t, ph.dropped.Load(), "the connection was dropped")
 	require.ErrorIs(t, res.Err, adb.ErrDeviceLost)
 	assert.Contains(t, res.Err.Error(), "the account is still signed in")
@@ -238,8 +241,30 @@ func TestDisconnectBeforeOKClearsTheField(t *testing.T) {
 
 	s2, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
 	require.NoError(t, err)
-	res = s2.Remove(context.Background(), res.Resume)
+	res = s2.Run(context.Background(), flows.Job{Flow: flows.FlowRemove, From: res.Resume})
 	require.NoError(t, res.Err)
 	assert.False(t, hasXiaomiAccount(ph.Phone))
 	assert.Equal(t, demoPassword+demoPassword, ph.TypedText())
+}
+
+// A run killed after turning stay-awake on (kill -9: no Close) left the
+// original value on the phone; the next run puts that back, not the "on"
+// it finds.
+func TestKilledRunsStayAwakeIsRepairedByTheNext(t *testing.T) {
+	ph := newFixturePhone(t, "miui14-en", nil)
+	dev := serveTarget(t, ph, 10*time.Second)
+	s, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
+	require.NoError(t, err)
+	res := s.Run(context.Background(), flows.Job{Step: flows.StepPreflight})
+	require.NoError(t, res.Err)
+	require.Equal(t, "2", ph.Setting("global", "stay_on_while_plugged_in"))
+	// Killed here: s.Close never runs.
+
+	s2, err := flows.Open(context.Background(), dev, flows.Options{Password: flows.NewSecret(demoPassword)})
+	require.NoError(t, err)
+	res = s2.Run(context.Background(), flows.Job{Step: flows.StepPreflight})
+	require.NoError(t, res.Err)
+	assert.Contains(t, res.Steps[0].Message, "an earlier, interrupted run")
+	require.NoError(t, s2.Close(context.Background()))
+	assert.Equal(t, "0", ph.Setting("global", "stay_on_while_plugged_in"), "the value before the killed run, not its 'on'")
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/hierarchy"
-	"github.com/miacct/miacct/flows/ui"
 )
 
 // lostWait bounds the wait for a phone that dropped off ADB during a step
@@ -44,32 +43,35 @@ func (s *Session) afterLostPassword(ctx context.Context, err error) error {
 		return &lostError{err: err}
 	}
 	s.ui.Invalidate()
+	// A progress message ("Signing out…") means the phone took what was
+	// sent and is working: let it finish before deciding.
+	p := s.ui.NewPatience(progressPatience)
+	for {
+		v, derr := s.ui.Dump(ctx)
+		if derr != nil || !v.Is(screenProgress) || p.Over(v) {
+			break
+		}
+	}
 	id, aerr := XiaomiAccount(ctx, s.dev)
 	if aerr == nil && id == "" {
 		return &lostError{err: err, resume: StepReboot, shows: "no Xiaomi account is signed in any more: the password was accepted"}
 	}
-	h, scr, derr := s.ui.Current(ctx)
+	v, derr := s.ui.Current(ctx)
 	if derr != nil {
 		return &lostError{err: err, resume: StepSignOut, shows: "its screen could not be read; the account is still signed in"}
 	}
-	shows := "shows " + describeScreen(scr, h) + "; the account is still signed in"
-	switch name(scr) {
-	case ScreenPassword:
+	if v.Is(screenProgress) {
+		return &lostError{err: err, resume: StepEnterPassword, shows: "shows " + v.Title() + " and the account is still signed in: the phone is still signing out"}
+	}
+	shows := "shows " + v.Title() + "; the account is still signed in"
+	switch {
+	case v.Is(screenPassword, screenWrongPassword):
 		return &lostError{err: err, resume: StepEnterPassword, shows: shows}
-	case ScreenData, ScreenConfirm:
+	case v.Is(signOutDialogs()...):
 		return &lostError{err: err, resume: StepRemoveData, shows: shows}
 	}
 	// Anywhere else: from sign-out, each step checks where the phone is.
 	return &lostError{err: err, resume: StepSignOut, shows: shows}
-}
-
-// describeScreen names a known screen by its title, an unknown one by
-// its outline.
-func describeScreen(scr *ui.Screen, h *hierarchy.Hierarchy) string {
-	if scr != nil {
-		return scr.Title
-	}
-	return ui.OutlineOf(h).String()
 }
 
 // clearField returns the key events that delete the text a field shows

@@ -1,10 +1,10 @@
 package flows
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,12 +20,32 @@ const (
 	actionAccountSync = "android.settings.XIAOMI_ACCOUNT_SYNC_SETTINGS"
 )
 
-// passwordField finds the password box of the password dialog.
-var passwordField = ui.Selector{Class: "EditText", Password: ui.Flag(true)}
+// accountIntent opens the Xiaomi Account screen on MIUI 12+ and HyperOS
+// (Settings' own header uses it: real-miui.md 2.2, 2.5).
+func accountIntent() adb.Intent { return adb.Intent{Action: actionAccountSync} }
+
+// signOutState is what happened between tapping Sign out and the account
+// being gone. The phone shows its dialogs in an order of its own, so the
+// steps of that stretch share it: a dialog is answered by whichever step
+// meets it, and each step reports what happened.
+type signOutState struct {
+	tapped     bool   // Sign out was tapped in this run
+	findDevice bool   // "Turn off Find device?" was answered
+	data       string // the data dialog's answer: "Remove", "Keep"
+	// typed: the password was typed. It is never typed twice in a run:
+	// accounts lock after a few wrong attempts.
+	typed     bool
+	typedBy   string // the step that typed it
+	inFlight  bool   // typing or confirming: a lost connection leaves it unknown
+	signedOut bool   // the account manager no longer lists the account
+	followUps []string
+	// checkedAt is the view the account manager was last asked about, so
+	// one screen costs at most one question.
+	checkedAt *ui.View
+}
 
 // preflight checks the phone can be driven and gets it ready: awake, and
-// kept awake while plugged in. It sends one input event (the wake key),
-// which also proves input injection is allowed.
+// kept awake while plugged in.
 func (s *Session) preflight(ctx context.Context) (string, error) {
 	p := s.phone
 	if !p.IsXiaomi() {
@@ -49,6 +69,9 @@ func (s *Session) preflight(ctx context.Context) (string, error) {
 	if st.Account != "" {
 		desc += ", Xiaomi Account " + MaskID(st.Account)
 	}
+	if s.words.Lang == "" {
+		desc += "; no language file covers locale " + strconv.Quote(p.Locale) + ": screens are read by ids and every language's words"
+	}
 	if st.Awake && st.Locked {
 		return "", errLocked()
 	}
@@ -56,15 +79,25 @@ func (s *Session) preflight(ctx context.Context) (string, error) {
 		if !st.Awake {
 			desc += "; the screen is off: a real run wakes it"
 		}
-		return desc + "; input injection is checked by a real run", nil
+		return desc, nil
 	}
-	if err := s.ui.Input(ctx, adb.KeyEvent(adb.KeyWakeup)); err != nil {
-		if errors.Is(err, adb.ErrInjectionDenied) {
-			return "", errNoInjection()
+	// The screen is on: no key is needed. Input injection is then proven
+	// by the first tap, which comes before anything changes (opening a
+	// screen is not a change). The site's steps alone prove it first: a
+	// phone restarted without an account may refuse input (HyperOS), and
+	// the user is then told what to do by hand.
+	if s.job.RunsFlow() == FlowDeleteAccount && st.Awake {
+		if err := s.ui.Input(ctx, adb.KeyEvent(adb.KeyWakeup)); err != nil {
+			if errors.Is(err, adb.ErrInjectionDenied) {
+				return "", errNoInjectionForSite()
+			}
+			return "", fmt.Errorf("test input: %w", err)
 		}
-		return "", fmt.Errorf("wake the screen: %w", err)
 	}
 	if !st.Awake {
+		if err := s.ui.Input(ctx, adb.KeyEvent(adb.KeyWakeup)); err != nil {
+			return "", fmt.Errorf("wake the screen: %w", s.explain(err))
+		}
 		// Waking may show the lock screen; a secure one cannot be passed.
 		res, err := s.dev.Shell(ctx, "dumpsys window")
 		if err != nil {
@@ -76,7 +109,7 @@ func (s *Session) preflight(ctx context.Context) (string, error) {
 		st.Awake = true
 		desc += "; woke the screen"
 	}
-	if err := s.keepAwake(ctx, st.StayOn); err != nil {
+	if err := s.keepAwake(ctx, st); err != nil {
 		return "", err
 	}
 	return desc, nil
@@ -93,277 +126,457 @@ func errNoInjection() error {
 	}
 }
 
+// errNoInjectionForSite: the phone refuses input, so the site's steps
+// must be done by hand.
+func errNoInjectionForSite() error {
+	return &NotReadyError{
+		Reason: "the phone does not allow input from ADB (on HyperOS this happens once the phone restarted without a Xiaomi account)",
+		Fix:    "finish by hand, on the phone or any other device: open " + DeletePageURL + ". " + strings.Join(ManualSteps(), " "),
+	}
+}
+
 // keepAwake turns on "stay awake while charging over USB" unless it is on,
-// remembering the old value for Close.
-func (s *Session) keepAwake(ctx context.Context, current string) error {
-	if v, err := strconv.Atoi(current); err == nil && v&2 != 0 {
+// remembering the old value for Close, on the phone first: a run killed
+// before Close leaves it there, and the next run puts back that value,
+// not the "on" it finds.
+func (s *Session) keepAwake(ctx context.Context, st *State) error {
+	original := st.StayOn
+	if st.SavedStayOn != "" {
+		original = st.SavedStayOn
+		s.note("put back the stay-awake setting an earlier, interrupted run left on")
+	}
+	if v, err := strconv.Atoi(st.StayOn); err == nil && v&2 != 0 {
+		if st.SavedStayOn != "" {
+			s.stayOn.before, s.stayOn.changed = original, true // Close repairs it
+		}
 		return nil // already on for USB
 	}
-	res, err := s.dev.Shell(ctx, "svc power stayon usb")
+	res, err := s.dev.Shell(ctx, "echo "+shellWord(original)+" > "+stayOnFile+" && svc power stayon usb")
 	if err != nil {
 		return fmt.Errorf("keep the screen awake: %w", err)
 	}
 	if res.ExitCode != 0 {
 		return fmt.Errorf("keep the screen awake: svc exited %d", res.ExitCode)
 	}
-	s.stayOn.before, s.stayOn.changed = current, true
+	s.stayOn.before, s.stayOn.changed = original, true
 	return nil
 }
 
-// openSettings starts Settings and waits for its main list.
-func (s *Session) openSettings(ctx context.Context) (string, error) {
-	from := s.shownNow()
-	if err := adb.StartActivity(ctx, s.dev, adb.Intent{Action: actionSettings}); err != nil {
-		return "", fmt.Errorf("start Settings: %w", err)
+// shellWord keeps a value read from the phone to one plain word for the
+// shell (a stay-awake value is a number or "null").
+func shellWord(v string) string {
+	if validStayOn(v) {
+		return v
 	}
-	s.ui.Invalidate()
-	_, scr, err := s.await(ctx, StepOpenSettings, []string{ScreenSettings, ScreenSettingsSignOut}, from, "after starting Settings")
+	return "0"
+}
+
+// openSettings is step 1 of the guide: start Settings and find the Xiaomi
+// Account row (Global ROMs keep it near the end of the list).
+func (s *Session) openSettings(ctx context.Context) (string, error) {
+	if err := s.startSettings(ctx); err != nil {
+		return "", err
+	}
+	st, _ := lookup(StepOpenSettings)
+	if err := s.reach(ctx, goal{step: st, want: []string{screenSettings}, detail: "after starting Settings",
+		turn: func(_ context.Context, v *ui.View) (verdict, error) {
+			if v.Is(screenSettings) {
+				return reached, nil
+			}
+			return notYet, nil
+		}}); err != nil {
+		return "", err
+	}
+	row, swipes, err := s.ui.ScrollTo(ctx, func(v *ui.View) *hierarchy.Node { return v.Part("account-row") })
 	if err != nil {
 		return "", err
 	}
-	if scr.Name == ScreenSettingsSignOut {
-		return "Settings is open; it shows no Xiaomi account", nil
+	switch {
+	case row == nil && s.words.Lang == "":
+		return "Settings is open; the Xiaomi Account row was not found (no language file covers this phone's locale: add one with --texts)", nil
+	case row == nil:
+		return "Settings is open; no Xiaomi Account row was found in it", nil
+	case swipes > 0:
+		return fmt.Sprintf("Settings is open; scrolled %d times to the Xiaomi Account row", swipes), nil
 	}
-	return "Settings is open", nil
+	return "Settings is open, showing the Xiaomi Account row", nil
+}
+
+func (s *Session) startSettings(ctx context.Context) error {
+	err := adb.StartActivity(ctx, s.dev, adb.Intent{Action: actionSettings})
+	s.ui.Invalidate()
+	if err != nil {
+		return fmt.Errorf("start Settings: %w", err)
+	}
+	return nil
 }
 
 // openAccount opens the Xiaomi Account screen: the intent is one round
 // trip and works from anywhere; phones without it get the Settings row.
 func (s *Session) openAccount(ctx context.Context) (string, error) {
-	from := s.shownNow()
-	if from == ScreenAccount {
+	if v, fresh := s.ui.Last(); fresh && v.Is(screenAccount) {
 		return "the Xiaomi Account screen is already open", nil
 	}
-	err := adb.StartActivity(ctx, s.dev, adb.Intent{Action: actionAccountSync})
 	how := "opened with the account intent"
-	switch {
-	case errors.Is(err, adb.ErrActivityNotFound):
-		if err := s.openAccountFromSettings(ctx); err != nil {
-			return "", err
-		}
-		how = "opened through the Settings row (this phone has no account intent)"
-	case err != nil:
-		return "", fmt.Errorf("open account screen: %w", err)
-	default:
+	byIntent := s.state == nil || !s.state.IntentKnown || s.state.AccountIntent
+	if byIntent {
+		err := adb.StartActivity(ctx, s.dev, accountIntent())
 		s.ui.Invalidate()
+		switch {
+		case errors.Is(err, adb.ErrActivityNotFound):
+			byIntent = false
+		case err != nil:
+			return "", fmt.Errorf("open the account screen: %w", err)
+		}
 	}
-	_, scr, err := s.await(ctx, StepOpenAccount, []string{ScreenAccount, ScreenAccountSignIn}, from, "after opening the account screen")
+	settingsStarted, rowTapped := false, false
+	if !byIntent {
+		how = "opened through the Settings row (the account intent does not resolve on this phone)"
+		if v, fresh := s.ui.Last(); !fresh || !v.Is(screenSettings) {
+			if err := s.startSettings(ctx); err != nil {
+				return "", err
+			}
+			settingsStarted = true
+		}
+	}
+	st, _ := lookup(StepOpenAccount)
+	err := s.reach(ctx, goal{step: st, want: []string{screenAccount}, detail: "after opening the account screen",
+		turn: func(ctx context.Context, v *ui.View) (verdict, error) {
+			switch {
+			case v.Is(screenAccount):
+				return reached, nil
+			case v.Is(signOutDialogs()...):
+				how = "already done: the phone shows " + v.Title()
+				return reached, nil
+			case v.Is(screenAccountSignIn):
+				return notYet, fmt.Errorf("%w: the account screen asks to sign in: no Xiaomi account is signed in", ErrPrecondition)
+			case !byIntent && !rowTapped && v.Is(screenSettings):
+				row, _, err := s.ui.ScrollTo(ctx, func(v *ui.View) *hierarchy.Node { return v.Part("account-row") })
+				if err != nil {
+					return notYet, err
+				}
+				if row == nil {
+					last, _ := s.ui.Last()
+					return notYet, &ui.UnexpectedScreenError{Want: []string{"the Xiaomi Account row of Settings"}, Got: last.Screen, Seen: ui.OutlineOf(last.H), Hierarchy: last.H,
+						Detail: "(scrolled to the end of Settings; if the phone's words differ, add them with --texts)"}
+				}
+				rowTapped = true
+				return acted, s.ui.Tap(ctx, row.ClickTarget())
+			case !byIntent && !settingsStarted && !rowTapped && !v.Is(screenSettings):
+				settingsStarted = true
+				return acted, s.startSettings(ctx)
+			}
+			return notYet, nil
+		}})
 	if err != nil {
 		return "", err
 	}
-	if scr.Name == ScreenAccountSignIn {
-		return "", fmt.Errorf("%w: the account screen asks to sign in: no Xiaomi account is signed in", ErrPrecondition)
+	if strings.HasPrefix(how, "already") {
+		return how, nil
 	}
 	return "Xiaomi Account screen " + how, nil
 }
 
-// openAccountFromSettings taps the account row in Settings, scrolling to
-// it, starting Settings first when the phone shows something else.
-func (s *Session) openAccountFromSettings(ctx context.Context) error {
-	_, scr, err := s.ui.Current(ctx)
-	if err != nil {
-		return err
-	}
-	if scr == nil || (scr.Name != ScreenSettings && scr.Name != ScreenSettingsSignOut) {
-		from := ""
-		if scr != nil {
-			from = scr.Name
-		}
-		if err := adb.StartActivity(ctx, s.dev, adb.Intent{Action: actionSettings}); err != nil {
-			return fmt.Errorf("start Settings: %w", err)
-		}
-		s.ui.Invalidate()
-		if _, _, err := s.await(ctx, StepOpenAccount, []string{ScreenSettings, ScreenSettingsSignOut}, from, "after starting Settings"); err != nil {
-			return err
-		}
-	}
-	row, _, err := s.ui.ScrollTo(ctx, ui.Selector{Text: s.texts.AccountRow, Package: pkgSettings}, ui.Selector{Text: s.texts.SignInRow, Package: pkgSettings})
-	if err != nil {
-		return err
-	}
-	if row == nil {
-		h, _ := s.ui.Last()
-		return &ui.UnexpectedScreenError{Want: []string{"a Settings row " + quoteList(s.texts.AccountRow)}, Seen: ui.OutlineOf(h), Hierarchy: h, Detail: "(scrolled to the end of Settings)"}
-	}
-	if err := s.ui.Tap(ctx, row.ClickTarget()); err != nil {
-		return fmt.Errorf("tap the account row: %w", err)
-	}
-	return nil
-}
-
 // signOut taps Sign out on the account screen, scrolling to it when it is
-// below the fold, and waits for the data dialog.
+// below the fold, and waits for what the phone shows next.
 func (s *Session) signOut(ctx context.Context) (string, error) {
-	h, scr, err := s.ui.Current(ctx)
+	st, _ := lookup(StepSignOut)
+	s.signing.tapped = false
+	scrolled := 0
+	var shown string
+	err := s.reach(ctx, goal{step: st, want: signOutDialogs(), wantText: "one of the dialogs that follow Sign out", detail: "after tapping Sign out",
+		done: func() bool { return s.signing.signedOut },
+		turn: func(ctx context.Context, v *ui.View) (verdict, error) {
+			switch {
+			case v.Is(signOutDialogs()...):
+				shown = v.Title()
+				return reached, nil
+			case v.Is(screenAccount) && !s.signing.tapped:
+				btn, swipes, err := s.ui.ScrollTo(ctx, func(v *ui.View) *hierarchy.Node {
+					if !v.Is(screenAccount) {
+						return nil
+					}
+					return v.Part("sign-out")
+				})
+				if err != nil {
+					return notYet, err
+				}
+				if btn == nil {
+					last, _ := s.ui.Last()
+					return notYet, &ui.UnexpectedScreenError{Want: []string{"a Sign out button"}, Got: last.Screen, Seen: ui.OutlineOf(last.H), Hierarchy: last.H, Detail: "on the Xiaomi Account screen (scrolled to its end)"}
+				}
+				scrolled = swipes
+				s.signing.tapped = true
+				return acted, s.ui.Tap(ctx, btn.ClickTarget())
+			case s.signing.tapped && v.Is(screenAccountSignIn, screenSettings, screenLauncher):
+				return s.checkSignedOut(ctx, v)
+			}
+			return notYet, nil
+		}})
 	if err != nil {
 		return "", err
 	}
-	switch name(scr) {
-	case ScreenData, ScreenConfirm, ScreenPassword:
-		return "already done: the phone shows " + scr.Title, nil
-	case ScreenAccount:
-	default:
-		return "", s.precondition(StepSignOut, ScreenAccount, scr, h, StepOpenAccount)
+	msg := "tapped Sign out"
+	if scrolled > 0 {
+		msg += " (scrolled down to it)"
 	}
-	btn, swipes, err := s.ui.ScrollTo(ctx,
-		ui.ByID(idLogout),
-		ui.Selector{Text: s.texts.SignOut, Clickable: ui.Flag(true)},
-		ui.ByText(s.texts.SignOut...))
-	if err != nil {
-		return "", err
+	switch {
+	case !s.signing.tapped:
+		return "already done: the phone shows " + shown, nil
+	case s.signing.signedOut:
+		return msg + "; the phone signed out at once", nil
 	}
-	if btn == nil {
-		h, _ := s.ui.Last()
-		return "", &ui.UnexpectedScreenError{Want: []string{"a Sign out button"}, Seen: ui.OutlineOf(h), Hierarchy: h, Detail: "on the Xiaomi Account screen (scrolled to its end)"}
-	}
-	scrolled := ""
-	if swipes > 0 {
-		scrolled = " (scrolled down to it)"
-	}
-	if err := s.ui.Tap(ctx, btn.ClickTarget()); err != nil {
-		return "", fmt.Errorf("tap Sign out: %w", err)
-	}
-	_, scr, err = s.await(ctx, StepSignOut, []string{ScreenData, ScreenConfirm, ScreenPassword}, ScreenAccount, "after tapping Sign out")
-	if err != nil {
-		return "", err
-	}
-	return "tapped Sign out" + scrolled + "; the phone shows " + scr.Title, nil
+	return msg + "; the phone shows " + shown, nil
 }
 
-// removeData answers the data dialog (Remove, or Keep with --keep-data)
-// and confirms with OK.
+// removeData answers what the phone asks after Sign out until the synced
+// data has been dealt with (Remove, or Keep with --keep-data): Find device
+// is turned off when asked, the password typed when it comes first.
 func (s *Session) removeData(ctx context.Context) (string, error) {
-	h, scr, err := s.ui.Current(ctx)
+	st, _ := lookup(StepRemoveData)
+	before := len(s.notes)
+	err := s.reach(ctx, goal{step: st, want: []string{screenData}, detail: "after Sign out",
+		done:  func() bool { return s.signing.data != "" || s.signing.signedOut },
+		turn:  func(ctx context.Context, v *ui.View) (verdict, error) { return s.answerSignOut(ctx, v, st) },
+		stuck: s.stuckSigningOut})
 	if err != nil {
 		return "", err
 	}
-	choice, choiceTexts := "Remove", s.texts.Remove
-	if s.opts.KeepData {
-		choice, choiceTexts = "Keep", s.texts.Keep
-	}
-	msg := ""
-	switch name(scr) {
-	case ScreenPassword:
-		return "already done: the phone shows the password dialog", nil
-	case ScreenConfirm:
-		msg = "the choice was already made; "
-	case ScreenData:
-		btn := clickableText(h, choiceTexts)
-		if btn == nil {
-			return "", &ui.UnexpectedScreenError{Want: []string{"a " + choice + " button"}, Got: scr, Seen: ui.OutlineOf(h), Hierarchy: h}
-		}
-		if err := s.ui.Tap(ctx, btn.ClickTarget()); err != nil {
-			return "", fmt.Errorf("tap %s: %w", choice, err)
-		}
-		if h, scr, err = s.await(ctx, StepRemoveData, []string{ScreenConfirm, ScreenPassword}, ScreenData, "after tapping "+choice); err != nil {
-			return "", err
-		}
-		msg = "chose " + choice + "; "
-		if scr.Name == ScreenPassword {
-			return msg + "no confirmation was asked", nil
+	var msg string
+	switch {
+	case s.signing.data != "":
+		msg = "chose " + s.signing.data
+		if s.opts.KeepData {
+			msg += " (--keep-data)"
 		}
 	default:
-		return "", s.precondition(StepRemoveData, ScreenData, scr, h, StepSignOut)
+		msg = "the phone did not ask about the synced data; it signed out"
 	}
-	ok := clickableText(h, s.texts.OK)
-	if ok == nil {
-		ok = ui.ByID(idButton2).Find(h)
-	}
-	if ok == nil {
-		return "", &ui.UnexpectedScreenError{Want: []string{"an OK button"}, Got: scr, Seen: ui.OutlineOf(h), Hierarchy: h}
-	}
-	if err := s.ui.Tap(ctx, ok.ClickTarget()); err != nil {
-		return "", fmt.Errorf("tap OK: %w", err)
-	}
-	if _, _, err := s.await(ctx, StepRemoveData, []string{ScreenPassword}, ScreenConfirm, "after confirming with OK"); err != nil {
-		return "", err
-	}
-	return msg + "confirmed with OK", nil
+	return s.since(before) + msg, nil
 }
 
-// enterPassword types the password and taps OK in one round trip, then
-// reads the outcome. A wrong password is never retried: accounts lock
-// after a few attempts.
+// enterPassword types the password when the phone asks for it (once) and
+// answers what follows until the account is gone. A wrong password is
+// never retried: accounts lock after a few attempts.
 func (s *Session) enterPassword(ctx context.Context) (string, error) {
 	if s.opts.Password.IsZero() {
 		return "", fmt.Errorf("%w: no password was given", ErrBadPassword)
 	}
-	h, scr, err := s.ui.Current(ctx)
+	st, _ := lookup(StepEnterPassword)
+	before := len(s.notes)
+	err := s.reach(ctx, goal{step: st, want: []string{screenAccountSignIn, screenSettings, screenLauncher}, detail: "after Sign out",
+		done:  func() bool { return s.signing.signedOut },
+		turn:  func(ctx context.Context, v *ui.View) (verdict, error) { return s.answerSignOut(ctx, v, st) },
+		stuck: s.stuckSigningOut})
 	if err != nil {
 		return "", err
 	}
-	switch name(scr) {
-	case ScreenSettingsSignOut, ScreenAccountSignIn:
-		return "already done: " + scr.Title + " shows no account", nil
-	case ScreenWrongPassword:
-		_ = s.cancelDialog(ctx, h)
-		return "", fmt.Errorf("%w: the phone shows the wrong-password message of an earlier attempt; it was closed and nothing was typed", ErrWrongPassword)
-	case ScreenPassword:
+	var msg string
+	switch {
+	case !s.signing.typed:
+		msg = "the phone did not ask for the password (Find device is off); it signed out"
+	case s.signing.typedBy != StepEnterPassword:
+		msg = "the password was typed when the phone asked for it (during " + s.signing.typedBy + "); the phone signed out"
 	default:
-		return "", s.precondition(StepEnterPassword, ScreenPassword, scr, h, StepRemoveData)
+		msg = "the phone accepted the password and signed out"
 	}
-	field := passwordField.Find(h)
-	ok := clickableText(h, s.texts.OK)
-	if ok == nil {
-		ok = ui.ByID(idButton2).Find(h)
+	return s.since(before) + msg, nil
+}
+
+// since lists, in the order they happened, what the step did after its
+// first n notes, as the start of its message, and drops those notes (the
+// message has them).
+func (s *Session) since(n int) string {
+	if n >= len(s.notes) {
+		return ""
 	}
+	head := strings.Join(s.notes[n:], "; ") + "; "
+	s.notes = s.notes[:n]
+	return head
+}
+
+// answerSignOut is one turn between Sign out and the account being gone:
+// whatever the phone shows, the answer a person would give.
+func (s *Session) answerSignOut(ctx context.Context, v *ui.View, st step) (verdict, error) {
+	if s.signing.typed && !v.Is(screenPassword, screenWrongPassword) {
+		s.signing.inFlight = false
+	}
+	switch v.Name() {
+	case screenFindDevice:
+		// Signing out needs Find device off: a phone sold with it on stays
+		// locked to the account.
+		if err := s.tap(ctx, v, "turn-off", `a "Turn off" button`); err != nil {
+			return notYet, err
+		}
+		s.signing.findDevice = true
+		s.note("turned off Find device")
+		return acted, nil
+	case screenData:
+		if s.signing.data != "" {
+			return notYet, nil // answered: the dialog is closing
+		}
+		part, choice := "remove", "Remove"
+		if s.opts.KeepData {
+			part, choice = "keep", "Keep"
+		}
+		if err := s.tap(ctx, v, part, "a "+choice+" button"); err != nil {
+			return notYet, err
+		}
+		s.signing.data = choice
+		return acted, nil
+	case screenPassword:
+		if s.signing.typed {
+			return notYet, nil // the phone is checking it; stuckSigningOut decides
+		}
+		if s.opts.Password.IsZero() {
+			return notYet, fmt.Errorf("%w: the phone asks for the account password now; run `miacct step %s`", ErrPrecondition, StepEnterPassword)
+		}
+		return s.typePassword(ctx, v, st)
+	case screenWrongPassword:
+		closed := s.cancelPassword(ctx, v)
+		if !s.signing.typed {
+			return notYet, fmt.Errorf("%w: the phone shows the wrong-password message of an earlier attempt; %s and nothing was typed", ErrWrongPassword, closed)
+		}
+		return notYet, fmt.Errorf("%w: the phone says the password is incorrect; it was not retried, because accounts lock after several attempts (%s)", ErrWrongPassword, closed)
+	case screenTwoStep:
+		closed := s.cancelPassword(ctx, v)
+		return notYet, fmt.Errorf("%w: the phone asks for a 2-step verification code (sent by SMS or e-mail) besides the password; miacct cannot answer it: sign out on the phone by hand (%s)", ErrNeedsHand, closed)
+	case screenNotSynced, screenHQImages, screenBankCards:
+		if err := s.tap(ctx, v, "go-on", "a button to go on"); err != nil {
+			return notYet, err
+		}
+		s.signing.followUps = append(s.signing.followUps, v.Title())
+		s.note("acknowledged %s", v.Title())
+		return acted, nil
+	case screenCannotSignOut:
+		return notYet, fmt.Errorf("%w: the phone shows %s (%s): it could not sign out; check it is online, then run again from %s", ErrCannotSignOut, v.Title(), ui.OutlineOf(v.H).Title, StepSignOut)
+	case screenAccountSignIn, screenSettings, screenLauncher, screenAccount:
+		return s.checkSignedOut(ctx, v)
+	}
+	return notYet, nil
+}
+
+// checkSignedOut asks the account manager (one shell call) whether the
+// account is gone, once per screen: the phone left the dialogs.
+func (s *Session) checkSignedOut(ctx context.Context, v *ui.View) (verdict, error) {
+	if s.signing.checkedAt == v {
+		return notYet, nil
+	}
+	s.signing.checkedAt = v
+	id, err := XiaomiAccount(ctx, s.dev)
+	if err != nil {
+		return notYet, err
+	}
+	if id == "" {
+		s.signing.signedOut = true
+		return acted, nil
+	}
+	return notYet, nil
+}
+
+// typePassword types the password into the dialog's field and taps OK.
+// When the field has no focus yet, it is tapped first and the screen read
+// again: the keyboard opening moves the dialog, so OK's place changes.
+func (s *Session) typePassword(ctx context.Context, v *ui.View, st step) (verdict, error) {
+	field, ok := v.Part("field"), v.Part("ok")
 	if field == nil || ok == nil {
-		return "", &ui.UnexpectedScreenError{Want: []string{"a password field and an OK button"}, Got: scr, Seen: ui.OutlineOf(h), Hierarchy: h}
+		return notYet, &ui.UnexpectedScreenError{Want: []string{"a password field and an OK button"}, Got: v.Screen, Seen: ui.OutlineOf(v.H), Hierarchy: v.H}
 	}
-	var actions []adb.InputAction
 	if !field.Focused {
-		actions = append(actions, adb.Tap(field.Bounds.Center()))
+		if err := s.ui.Tap(ctx, field); err != nil {
+			return notYet, fmt.Errorf("focus the password field: %w", err)
+		}
+		nv, err := s.ui.Dump(ctx)
+		if err != nil {
+			return notYet, err
+		}
+		if !nv.Is(screenPassword) {
+			return acted, nil // something else came up: answer it first
+		}
+		field, ok = nv.Part("field"), nv.Part("ok")
+		if field == nil || ok == nil {
+			return notYet, &ui.UnexpectedScreenError{Want: []string{"a password field and an OK button"}, Got: nv.Screen, Seen: ui.OutlineOf(nv.H), Hierarchy: nv.H}
+		}
 	}
 	// Text left by an attempt the phone dropped off ADB during would be
 	// typed in front of the password: delete it first.
-	actions = append(actions, clearField(field)...)
+	actions := clearField(field)
 	okX, okY := ok.ClickTarget().Bounds.Center()
 	actions = append(actions, adb.Text(s.opts.Password.reveal()), adb.Tap(okX, okY))
+	// Marked before sending: whatever happens next, never a second time.
+	s.signing.typed, s.signing.typedBy, s.signing.inFlight = true, st.name, true
 	if err := s.ui.Input(ctx, actions...); err != nil {
 		if errors.Is(err, adb.ErrUntypable) {
-			return "", fmt.Errorf("%w: %v", ErrBadPassword, err)
+			s.signing.typed, s.signing.inFlight = false, false // nothing reached the phone
+			return notYet, fmt.Errorf("%w: %v", ErrBadPassword, err)
 		}
-		return "", fmt.Errorf("type the password: %w", err)
+		return notYet, fmt.Errorf("type the password: %w", err)
+	}
+	if st.name != StepEnterPassword {
+		s.note("typed the password when the phone asked for it")
 	}
 	// The account manager answers in one shell call what a dump would
-	// tell in seconds; dump only when the account is still there (to
-	// read a wrong-password message, or wait for a slow sign-out).
-	if id, err := XiaomiAccount(ctx, s.dev); err == nil && id == "" {
-		return "the phone accepted the password and signed out (the account manager no longer lists the account)", nil
-	}
-	h, scr, err = s.ui.Await(ctx,
-		[]string{ScreenSettingsSignOut, ScreenAccountSignIn, ScreenLauncher, ScreenSettings, ScreenWrongPassword},
-		ui.AwaitOptions{From: []string{ScreenPassword}, Popup: s.popups(StepEnterPassword), MaxDumps: 12, Detail: "after tapping OK"})
+	// tell in seconds.
+	id, err := XiaomiAccount(ctx, s.dev)
 	if err != nil {
-		return "", s.explain(err)
+		return notYet, err
 	}
-	if scr.Name == ScreenWrongPassword {
-		closed := "the dialog was closed"
-		if err := s.cancelDialog(ctx, h); err != nil {
-			closed = "closing the dialog failed: " + err.Error()
-		}
-		return "", fmt.Errorf("%w: the phone says the password is incorrect; it was not retried, because accounts lock after several attempts (%s)", ErrWrongPassword, closed)
+	if id == "" {
+		s.signing.signedOut, s.signing.inFlight = true, false
 	}
-	return "the phone accepted the password and signed out", nil
+	return acted, nil
 }
 
-// cancelDialog taps Cancel and waits for the account screen.
-func (s *Session) cancelDialog(ctx context.Context, h *hierarchy.Hierarchy) error {
-	btn := clickableText(h, s.texts.Cancel)
-	if btn == nil {
-		btn = ui.ByID(idButton1).Find(h)
+// stuckSigningOut says what a screen that stayed too long between Sign out
+// and the end means.
+func (s *Session) stuckSigningOut(ctx context.Context, v *ui.View) error {
+	switch {
+	case v.Is(screenPassword) && s.signing.typed:
+		closed := s.cancelPassword(ctx, v)
+		return fmt.Errorf("%w: the password dialog stayed open after OK: the phone did not accept the password; it was not retried (%s)", ErrWrongPassword, closed)
+	case v.Is(screenProgress):
+		return &ui.UnexpectedScreenError{Want: []string{"the end of signing out"}, Got: v.Screen, Seen: ui.OutlineOf(v.H), Hierarchy: v.H, Detail: "for longer than " + (progressPatience * s.ui.Settle()).String() + " on the phone's clock"}
+	case v.Is(screenAccount) && s.signing.tapped:
+		return &ui.UnexpectedScreenError{Want: []string{"the end of signing out"}, Got: v.Screen, Seen: ui.OutlineOf(v.H), Hierarchy: v.H, Detail: "(the phone went back to the account screen: the sign-out did not go through)"}
 	}
-	var err error
-	if btn != nil {
-		err = s.ui.Tap(ctx, btn.ClickTarget())
-	} else {
-		err = s.ui.Input(ctx, adb.KeyEvent(adb.KeyBack))
+	return &ui.UnexpectedScreenError{Want: []string{"one of the dialogs that follow Sign out"}, Got: v.Screen, Seen: ui.OutlineOf(v.H), Hierarchy: v.H, Detail: "after Sign out"}
+}
+
+// cancelPassword closes the password prompt and any message over it
+// (Cancel, the message's own button, else Back) without submitting
+// anything, so the phone is back on the account screen; it says how that
+// went, for the message.
+func (s *Session) cancelPassword(ctx context.Context, v *ui.View) string {
+	for range 3 {
+		if !v.Is(screenPassword, screenWrongPassword, screenTwoStep) {
+			return "the dialog was closed"
+		}
+		var err error
+		switch btn := ui.FirstOf(v.H, append(v.Screen.Parts["close"], v.Screen.Parts["cancel"]...)...); {
+		case btn != nil:
+			err = s.ui.Tap(ctx, btn.ClickTarget())
+		default:
+			err = s.ui.Input(ctx, adb.KeyEvent(adb.KeyBack))
+		}
+		if err != nil {
+			return "closing the dialog failed: " + err.Error()
+		}
+		// Wait for the screen to change: a slow phone still shows the
+		// closed dialog for a while.
+		before, p := v.Raw, s.ui.NewPatience(1)
+		for {
+			if v, err = s.ui.Dump(ctx); err != nil {
+				return "the dialog was closed; reading the screen after failed: " + err.Error()
+			}
+			if !bytes.Equal(before, v.Raw) || p.Over(v) {
+				break
+			}
+		}
 	}
-	if err != nil {
-		return err
+	if !v.Is(screenPassword, screenWrongPassword, screenTwoStep) {
+		return "the dialog was closed"
 	}
-	_, _, err = s.ui.Await(ctx, []string{ScreenAccount}, ui.AwaitOptions{From: []string{ScreenWrongPassword, ScreenPassword}, MaxDumps: 4})
-	return err
+	return "the dialog did not close"
 }
 
 // reboot restarts the phone through adbd and waits until it has booted:
@@ -383,8 +596,10 @@ func (s *Session) reboot(ctx context.Context) (string, error) {
 	return fmt.Sprintf("restarted; booted after %s", time.Since(start).Round(100*time.Millisecond)), nil
 }
 
-// verify proves the account is gone: not in the account manager, and the
-// Settings row offers to sign in.
+// verify proves the account is gone by the account manager, the phone's
+// own record of its accounts. With Proof (a report is written), it also
+// opens the account screen, which then offers to sign in, for the
+// report's screenshot.
 func (s *Session) verify(ctx context.Context) (string, error) {
 	res, err := s.dev.Shell(ctx, "dumpsys account; echo "+sectionMark+"; dumpsys power")
 	if err != nil {
@@ -394,142 +609,58 @@ func (s *Session) verify(ctx context.Context) (string, error) {
 	if id := XiaomiAccountIn(accounts); id != "" {
 		return "", fmt.Errorf("%w: Xiaomi Account %s is still listed by the account manager", ErrStillSignedIn, MaskID(id))
 	}
-	if s.opts.DryRun {
-		return "no Xiaomi account in dumpsys account", nil
+	const gone = "no Xiaomi account in the account manager"
+	if s.opts.DryRun || !s.opts.Proof {
+		return gone, nil
 	}
 	if !awake(power) {
 		if err := s.ui.Input(ctx, adb.KeyEvent(adb.KeyWakeup)); err != nil {
-			return "", fmt.Errorf("wake the screen: %w", err)
+			return "", fmt.Errorf("wake the screen: %w", s.explain(err))
 		}
 	}
-	if err := adb.StartActivity(ctx, s.dev, adb.Intent{Action: actionSettings}); err != nil {
-		return "", fmt.Errorf("start Settings: %w", err)
+	err = adb.StartActivity(ctx, s.dev, accountIntent())
+	s.ui.Invalidate()
+	if errors.Is(err, adb.ErrActivityNotFound) {
+		return gone + " (this phone has no account intent, so no screen was shown)", nil
 	}
-	_, scr, err := s.ui.Await(ctx, []string{ScreenSettingsSignOut, ScreenSettings, ScreenLock},
-		ui.AwaitOptions{From: []string{ScreenLauncher}, Popup: s.popups(StepVerify), Detail: "after starting Settings"})
 	if err != nil {
-		return "", s.explain(err)
+		return "", fmt.Errorf("open the account screen: %w", err)
 	}
-	switch scr.Name {
-	case ScreenLock:
-		return "no Xiaomi account in dumpsys account; the phone is locked after the restart, so the Settings row was not read", nil
-	case ScreenSettings:
-		return "", fmt.Errorf("%w: Settings still shows the Xiaomi Account row", ErrStillSignedIn)
-	}
-	return "no Xiaomi account on the phone; Settings offers to sign in", nil
-}
-
-// await waits for want after an action, with the pop-up rules of step; a
-// lock screen becomes "not ready" (exit 4) rather than an unknown screen.
-func (s *Session) await(ctx context.Context, step string, want []string, from string, detail string) (*hierarchy.Hierarchy, *ui.Screen, error) {
-	froms := []string{ScreenLauncher}
-	if from != "" {
-		froms = append(froms, from)
-	}
-	h, scr, err := s.ui.Await(ctx, want, ui.AwaitOptions{From: froms, Popup: s.popups(step), Detail: detail})
+	v, err := s.ui.Await(ctx, []string{screenAccountSignIn, screenAccount, screenLock}, ui.AwaitOptions{Detail: "after opening the account screen"})
 	if err != nil {
-		return h, scr, s.explain(err)
+		var ue *ui.UnexpectedScreenError
+		if errors.As(err, &ue) {
+			return gone + "; the account screen showed " + v.Title(), nil
+		}
+		return "", err
 	}
-	return h, scr, nil
+	switch v.Name() {
+	case screenLock:
+		return gone + "; the phone is locked after the restart, so the account screen was not shown", nil
+	case screenAccount:
+		return "", fmt.Errorf("%w: the account screen still shows the account", ErrStillSignedIn)
+	}
+	return gone + "; the account screen offers to sign in", nil
 }
 
-// explain turns a lock screen seen instead of the expected one into a
-// not-ready error with its fix.
-func (s *Session) explain(err error) error {
-	var ue *ui.UnexpectedScreenError
-	if errors.As(err, &ue) && ue.Got != nil && ue.Got.Name == ScreenLock {
-		return errLocked()
-	}
-	return err
-}
-
-// shownNow names the screen the last dump showed, if nothing was done
-// since; "" otherwise.
-func (s *Session) shownNow() string {
-	h, fresh := s.ui.Last()
-	if !fresh {
-		return ""
-	}
-	return name(ui.Identify(h, s.ui.Screens()))
-}
-
-func name(scr *ui.Screen) string {
-	if scr == nil {
-		return ""
-	}
-	return scr.Name
-}
-
-// precondition explains that a step starts on another screen, and which
-// step gets the phone there.
-func (s *Session) precondition(step, want string, got *ui.Screen, h *hierarchy.Hierarchy, runFirst string) error {
-	shows := ui.OutlineOf(h).String()
-	if got != nil {
-		shows = got.Title
-	}
-	wantTitle := want
-	for _, sc := range s.ui.Screens() {
-		if sc.Name == want {
-			wantTitle = sc.Title
-			break
+// awake reads `dumpsys power`.
+func awake(dumpsysPower string) bool {
+	for _, line := range strings.Split(dumpsysPower, "\n") {
+		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "mWakefulness="); ok {
+			return strings.TrimSpace(v) == "Awake"
 		}
 	}
-	return fmt.Errorf("%w: %s starts on %s, but the phone shows %s; run `miacct step %s` first", ErrPrecondition, step, wantTitle, shows, runFirst)
+	return true // not reported: assume awake, the dumps will tell
 }
 
-// popups returns the pop-up rules for a step: all in one place. Find
-// device is turned off only while signing out (the flow needs it off);
-// every other known pop-up is dismissed; an unknown one stops the flow
-// (Await reports it).
-func (s *Session) popups(step string) ui.PopupHandler {
-	handled := 0
-	return func(ctx context.Context, h *hierarchy.Hierarchy, scr *ui.Screen) (bool, error) {
-		var texts []string
-		var what string
-		switch scr.Name {
-		case ScreenFindDevice:
-			if step == StepSignOut {
-				texts, what = s.texts.TurnOff, `answered "Turn off Find device?" with Turn off`
-			} else {
-				texts, what = s.texts.KeepOn, `dismissed "Turn off Find device?"`
-			}
-		case ScreenUpdate:
-			texts, what = s.texts.Later, "dismissed a system update prompt"
-		case ScreenUSB, ScreenPermission:
-			texts, what = s.texts.Deny, "dismissed "+scr.Title
-		default:
-			return false, nil
+// locked reads the keyguard flags that `dumpsys window` shows on the
+// Android versions MIUI and HyperOS are built on.
+func locked(dumpsysWindow string) bool {
+	for _, key := range []string{"mShowingLockscreen=true", "mDreamingLockscreen=true", "isStatusBarKeyguard=true", "mKeyguardShowing=true"} {
+		if strings.Contains(dumpsysWindow, key) {
+			return true
 		}
-		handled++
-		if handled > 3 {
-			return false, fmt.Errorf("%w: pop-ups keep appearing (%s)", ui.ErrUnexpectedScreen, scr.Title)
-		}
-		var err error
-		if btn := clickableText(h, texts); btn != nil {
-			err = s.ui.Tap(ctx, btn.ClickTarget())
-		} else {
-			err = s.ui.Input(ctx, adb.KeyEvent(adb.KeyBack))
-			what += " (with Back)"
-		}
-		if err != nil {
-			return false, fmt.Errorf("%s: %w", what, err)
-		}
-		s.note("%s", what)
-		return true, nil
 	}
-}
-
-func quoteList(vs []string) string {
-	q := slices.Clone(vs)
-	for i, v := range q {
-		q[i] = strconv.Quote(v)
-	}
-	if len(q) == 0 {
-		return ""
-	}
-	out := q[0]
-	for _, v := range q[1:] {
-		out += " or " + v
-	}
-	return out
+	return false
 }

@@ -1,111 +1,261 @@
 package flows
 
 import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
 	"github.com/miacct/miacct/adb/hierarchy"
+	"github.com/miacct/miacct/flows/texts"
 	"github.com/miacct/miacct/flows/ui"
 )
 
-// Screen names the steps expect. They are the names the built-in fixtures
-// use too, so a fixture screen and a recognised screen can be compared.
+// screensYAML declares every screen the flows recognise: see the file.
+//
+//go:embed screens.yaml
+var screensYAML []byte
+
+// Screen names the flows act on. They are also the names fixtures give
+// their screens (or a variant's `is:`), so a fixture and the recogniser
+// can be checked against each other.
 const (
-	ScreenLock            = "lock"
-	ScreenFindDevice      = "find-device-dialog"
-	ScreenUpdate          = "update-dialog"
-	ScreenUSB             = "usb-dialog"
-	ScreenPermission      = "permission-dialog"
-	ScreenCannotSignOut   = "cannot-sign-out"
-	ScreenWrongPassword   = "wrong-password"
-	ScreenPassword        = "password-dialog"
-	ScreenConfirm         = "confirm-dialog"
-	ScreenData            = "data-dialog"
-	ScreenAccount         = "account"
-	ScreenAccountSignIn   = "account-sign-in"
-	ScreenSettingsSignOut = "settings-signed-out"
-	ScreenSettings        = "settings"
-	ScreenLauncher        = "launcher"
+	screenLock          = "lock"
+	screenChooser       = "browser-chooser"
+	screenLauncher      = "launcher"
+	screenSettings      = "settings"
+	screenAccount       = "account"
+	screenAccountSignIn = "account-sign-in"
+	screenFindDevice    = "find-device-dialog"
+	screenData          = "data-dialog"
+	screenPassword      = "password-dialog"
+	screenWrongPassword = "wrong-password"
+	screenTwoStep       = "two-step"
+	screenBankCards     = "bank-cards-dialog"
+	screenNotSynced     = "not-synced-dialog"
+	screenHQImages      = "hq-images-dialog"
+	screenProgress      = "progress"
+	screenCannotSignOut = "cannot-sign-out"
 
 	// The account web site in the phone's browser (delete-account).
-	ScreenChooser           = "browser-chooser"
-	ScreenWebCaptcha        = "web-captcha"
-	ScreenWebTooMany        = "web-too-many"
-	ScreenWebSignInError    = "web-sign-in-error"
-	ScreenWebSignIn         = "web-sign-in"
-	ScreenWebWrongCode      = "web-wrong-code"
-	ScreenWebCode           = "web-code"
-	ScreenWebConfirm        = "web-confirm"
-	ScreenWebSuccess        = "web-success"
-	ScreenWebDeleteApproved = "web-delete-approved"
-	ScreenWebDelete         = "web-delete"
-	ScreenWebAccount        = "web-account"
+	screenWebCaptcha        = "web-captcha"
+	screenWebTooMany        = "web-too-many"
+	screenWebSignInError    = "web-sign-in-error"
+	screenWebSignIn         = "web-sign-in"
+	screenWebWrongCode      = "web-wrong-code"
+	screenWebCode           = "web-code"
+	screenWebConfirm        = "web-confirm"
+	screenWebSuccess        = "web-success"
+	screenWebDeleteApproved = "web-delete-approved"
+	screenWebDelete         = "web-delete"
+	screenWebAccount        = "web-account"
 )
 
-// Resource ids known from public scripts (see xiaomi.md).
-const (
-	idLogout        = "com.xiaomi.account:id/logout_btn"
-	idUserID        = "com.xiaomi.account:id/user_id"
-	idSignInAccount = "com.xiaomi.account:id/et_account_name"
-	idButton1       = "android:id/button1" // MIUI: Cancel / negative
-	idButton2       = "android:id/button2" // MIUI: OK / positive
-	pkgAccount      = "com.xiaomi.account"
-	pkgSettings     = "com.android.settings"
-	pkgSystemUI     = "com.android.systemui"
-)
+// signOutDialogs are what the phone shows between Sign out and the
+// account being gone, in an order (and a subset) of the phone's choosing.
+func signOutDialogs() []string {
+	return []string{screenBankCards, screenFindDevice, screenData, screenPassword, screenWrongPassword, screenTwoStep, screenNotSynced, screenHQImages, screenProgress, screenCannotSignOut}
+}
 
-var launcherPackages = [...]string{"com.miui.home", "com.mi.android.globallauncher", "com.android.launcher3"}
+// evidence says how sure a fact about phones is, and where it was read.
+type evidence struct {
+	Kind   string `yaml:"kind"`
+	Source string `yaml:"source"`
+}
 
-// screens returns the screens the flows recognise, dialogs before the
-// screens they cover, the lock screen first of all.
-func screens(t Texts) []ui.Screen {
-	passwordField := ui.Selector{Class: "EditText", Password: ui.Flag(true)}
-	web := ui.Selector{Class: "android.webkit.WebView"}
-	out := []ui.Screen{
-		{Name: ScreenLock, Title: "the lock screen", Require: []ui.Selector{{Package: pkgSystemUI, IDPrefix: pkgSystemUI + ":id/keyguard"}}},
-		{Name: ScreenChooser, Title: `the "Open with" chooser`, Require: []ui.Selector{{Text: t.ChooserTitle}, {Text: t.JustOnce}}},
-		// Web pages first: a web form has a password field too.
-		{Name: ScreenWebCaptcha, Title: "a security check (captcha)", Require: []ui.Selector{web, {TextPrefix: t.WebCaptcha}}},
-		{Name: ScreenWebTooMany, Title: `the "too many attempts" page`, Require: []ui.Selector{web, {TextPrefix: t.WebTooMany}}},
-		{Name: ScreenWebSignInError, Title: "the site's sign-in page saying the password is wrong", Require: []ui.Selector{web, passwordField, {Text: t.WebSignInError}}},
-		{Name: ScreenWebSignIn, Title: "the site's sign-in page", Require: []ui.Selector{web, passwordField}},
-		{Name: ScreenWebWrongCode, Title: "the site's wrong-code message", Require: []ui.Selector{web, {TextPrefix: t.WebWrongCode}}},
-		{Name: ScreenWebCode, Title: "the site's verification-code page", Require: []ui.Selector{web, {TextPrefix: t.WebCodeSent}}},
-		{Name: ScreenWebConfirm, Title: "the site's final confirmation", Require: []ui.Selector{web, {Text: t.WebConfirmTitle}}},
-		{Name: ScreenWebSuccess, Title: "the site's success message", Require: []ui.Selector{web, {TextPrefix: t.WebSuccess}}},
-		{Name: ScreenWebDeleteApproved, Title: "the delete page with the box ticked", Require: []ui.Selector{web, {Class: "CheckBox", Checked: ui.Flag(true)}, {Text: t.WebDeleteButton}}},
-		{Name: ScreenWebDelete, Title: "the delete page", Require: []ui.Selector{web, {Class: "CheckBox", Checked: ui.Flag(false)}, {Text: t.WebDeleteButton}}},
-		{Name: ScreenWebAccount, Title: "the account site", Require: []ui.Selector{web, {Text: t.WebAccountHome}}},
-		{Name: ScreenFindDevice, Title: `the "Turn off Find device?" dialog`, Require: []ui.Selector{{Text: t.FindDevice}}},
-		{Name: ScreenUpdate, Title: "a system update prompt", Require: []ui.Selector{{TextPrefix: t.UpdateTitle}, {Text: t.Later}}},
-		{Name: ScreenUSB, Title: "a USB prompt", Require: []ui.Selector{{TextPrefix: t.USBTitle}}},
-		{Name: ScreenPermission, Title: "a permission prompt", Require: []ui.Selector{{Package: "com.android.permissioncontroller"}, {Text: t.Deny}}},
-		{Name: ScreenCannotSignOut, Title: `the "Can't sign out" message`, Require: []ui.Selector{{Text: t.CannotSignOut}}},
-		{Name: ScreenWrongPassword, Title: "the wrong-password message", Require: []ui.Selector{passwordField, {Text: t.WrongPassword}}},
-		{Name: ScreenPassword, Title: "the password dialog", Require: []ui.Selector{passwordField}, Forbid: []ui.Selector{ui.ByID(idSignInAccount)}},
-		{Name: ScreenConfirm, Title: "the confirmation dialog", Require: []ui.Selector{{Text: t.ConfirmTitle}, {Text: t.OK}}},
-		{Name: ScreenData, Title: `the "Delete synced items from this device?" dialog`, Require: []ui.Selector{{Text: t.Remove, Clickable: ui.Flag(true)}, {Text: t.Keep, Clickable: ui.Flag(true)}}},
-		{Name: ScreenAccount, Title: "the Xiaomi Account screen", Require: []ui.Selector{ui.ByID(idLogout)}},
-		{Name: ScreenAccount, Title: "the Xiaomi Account screen", Require: []ui.Selector{ui.ByID(idUserID)}},
-		{Name: ScreenAccount, Title: "the Xiaomi Account screen", Require: []ui.Selector{{Package: pkgAccount, Text: t.SignOut}}},
-		{Name: ScreenAccountSignIn, Title: "the Xiaomi Account sign-in screen", Require: []ui.Selector{{Package: pkgAccount, Text: t.SignIn}}},
-		// Below the fold the account screen shows neither the button nor
-		// the id; its title still tells it apart.
-		{Name: ScreenAccount, Title: "the Xiaomi Account screen", Require: []ui.Selector{{Package: pkgAccount, Text: t.AccountTitle}}},
-		{Name: ScreenSettingsSignOut, Title: "Settings (signed out)", Require: []ui.Selector{{Package: pkgSettings, Text: t.SignInRow}}},
-		{Name: ScreenSettings, Title: "Settings", Require: []ui.Selector{{Package: pkgSettings, Text: t.AccountRow}}},
+// screenFile is screens.yaml as written.
+type screenFile struct {
+	Apps map[string]struct {
+		Packages []string `yaml:"packages"`
+		Own      bool     `yaml:"own"`
+		Evidence evidence `yaml:"evidence"`
+	} `yaml:"apps"`
+	IDs map[string]struct {
+		ID       string   `yaml:"id"`
+		Prefix   string   `yaml:"prefix"`
+		Evidence evidence `yaml:"evidence"`
+	} `yaml:"ids"`
+	Screens []struct {
+		Name   string                   `yaml:"name"`
+		Title  string                   `yaml:"title"`
+		When   [][]selectorDef          `yaml:"when"`
+		Unless []selectorDef            `yaml:"unless"`
+		Parts  map[string][]selectorDef `yaml:"parts"`
+	} `yaml:"screens"`
+}
+
+// selectorDef is a selector as written in screens.yaml.
+type selectorDef struct {
+	App        string       `yaml:"app"`
+	ID         string       `yaml:"id"`
+	Class      string       `yaml:"class"`
+	Text       texts.Key    `yaml:"text"`
+	Desc       texts.Key    `yaml:"desc"`
+	Password   *bool        `yaml:"password"`
+	Checked    *bool        `yaml:"checked"`
+	Clickable  *bool        `yaml:"clickable"`
+	Enabled    *bool        `yaml:"enabled"`
+	Focused    *bool        `yaml:"focused"`
+	Scrollable *bool        `yaml:"scrollable"`
+	Inside     *selectorDef `yaml:"inside"`
+}
+
+// screenBook is the compiled screens.yaml for one table of words.
+type screenBook struct {
+	screens []ui.Screen
+	// own are the packages of the apps the flow works in: an unknown
+	// screen of theirs stops the run; any other app's is a pop-up.
+	own []string
+}
+
+// loadScreens compiles screens.yaml with the words of t. An error is a
+// bug in the file (a test loads it).
+func loadScreens(t texts.Table) (*screenBook, error) {
+	var f screenFile
+	dec := yaml.NewDecoder(bytes.NewReader(screensYAML))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("flows/screens.yaml: %w", err)
 	}
-	for _, p := range launcherPackages {
-		out = append(out, ui.Screen{Name: ScreenLauncher, Title: "the home screen", Require: []ui.Selector{{Package: p}}})
+	book := &screenBook{}
+	for _, a := range f.Apps {
+		if a.Own {
+			book.own = append(book.own, a.Packages...)
+		}
+	}
+	slices.Sort(book.own)
+	compile := func(where string, d selectorDef) (ui.Selector, error) {
+		var c func(d selectorDef, depth int) (ui.Selector, error)
+		c = func(d selectorDef, depth int) (ui.Selector, error) {
+			sel := ui.Selector{Class: d.Class, Password: d.Password, Checked: d.Checked, Clickable: d.Clickable,
+				Enabled: d.Enabled, Focused: d.Focused, Scrollable: d.Scrollable}
+			if d.App != "" {
+				app, ok := f.Apps[d.App]
+				if !ok {
+					return sel, fmt.Errorf("%s: no app %q", where, d.App)
+				}
+				sel.Packages = app.Packages
+			}
+			if d.ID != "" {
+				id, ok := f.IDs[d.ID]
+				if !ok {
+					return sel, fmt.Errorf("%s: no id %q", where, d.ID)
+				}
+				sel.ID, sel.IDPrefix = id.ID, id.Prefix
+			}
+			for _, k := range []struct {
+				key  texts.Key
+				into func(words []string, prefix bool)
+			}{
+				{d.Text, func(w []string, prefix bool) {
+					if prefix {
+						sel.TextPrefix = w
+					} else {
+						sel.Text = w
+					}
+				}},
+				{d.Desc, func(w []string, _ bool) { sel.Desc = w }},
+			} {
+				if k.key == "" {
+					continue
+				}
+				info, ok := texts.Info(k.key)
+				if !ok {
+					return sel, fmt.Errorf("%s: no text key %q", where, k.key)
+				}
+				words := t.Get(k.key)
+				if len(words) == 0 {
+					// No words in this language: the selector can never
+					// match (an empty list would match anything).
+					words = []string{"\x00no words for " + string(k.key)}
+				}
+				k.into(words, info.Match == texts.Prefix)
+			}
+			if d.Inside != nil {
+				if depth > 4 {
+					return sel, fmt.Errorf("%s: inside nested too deep", where)
+				}
+				in, err := c(*d.Inside, depth+1)
+				if err != nil {
+					return sel, err
+				}
+				sel.Inside = &in
+			}
+			return sel, nil
+		}
+		return c(d, 0)
+	}
+	compileAll := func(where string, defs []selectorDef) ([]ui.Selector, error) {
+		var out []ui.Selector
+		for _, d := range defs {
+			sel, err := compile(where, d)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sel)
+		}
+		return out, nil
+	}
+	for _, sd := range f.Screens {
+		where := "flows/screens.yaml: screen " + sd.Name
+		if sd.Name == "" || sd.Title == "" || len(sd.When) == 0 {
+			return nil, fmt.Errorf("%s: needs name, title and when", where)
+		}
+		forbid, err := compileAll(where+": unless", sd.Unless)
+		if err != nil {
+			return nil, err
+		}
+		parts := map[string][]ui.Selector{}
+		for name, defs := range sd.Parts {
+			if parts[name], err = compileAll(where+": part "+name, defs); err != nil {
+				return nil, err
+			}
+		}
+		for _, alt := range sd.When {
+			require, err := compileAll(where+": when", alt)
+			if err != nil {
+				return nil, err
+			}
+			book.screens = append(book.screens, ui.Screen{Name: sd.Name, Title: sd.Title, Require: require, Forbid: forbid, Parts: parts})
+		}
+	}
+	return book, nil
+}
+
+// foreign reports whether v shows an app the flow does not work in: a
+// pop-up of the system or another app (low battery, an update, a
+// permission) to be dismissed, never answered.
+func (b *screenBook) foreign(v *ui.View, extra ...string) bool {
+	if v.Screen != nil {
+		return false
+	}
+	pkg := ui.OutlineOf(v.H).Package
+	return pkg != "" && !slices.Contains(b.own, pkg) && !slices.Contains(extra, pkg)
+}
+
+// screenNames lists the names of the known screens, each once.
+func (b *screenBook) screenNames() []string {
+	var out []string
+	for _, s := range b.screens {
+		if !slices.Contains(out, s.Name) {
+			out = append(out, s.Name)
+		}
 	}
 	return out
 }
 
-// nodeText returns the first node of h with one of the texts, preferring
-// clickable ones (a button rather than a label with the same words).
-func clickableText(h *hierarchy.Hierarchy, texts []string) *hierarchy.Node {
-	if n := (ui.Selector{Text: texts, Clickable: ui.Flag(true)}).Find(h); n != nil {
-		return n
+// clickTarget is what a tap on n reaches: n or its nearest clickable
+// ancestor.
+func clickTarget(n *hierarchy.Node) *hierarchy.Node { return n.ClickTarget() }
+
+// quoteList joins quoted strings with "or".
+func quoteList(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = fmt.Sprintf("%q", v)
 	}
-	if n := ui.ByText(texts...).Find(h); n != nil {
-		return n
-	}
-	return nil
+	return strings.Join(q, " or ")
 }

@@ -10,16 +10,28 @@ import (
 	"time"
 
 	"github.com/miacct/miacct/adb"
+	"github.com/miacct/miacct/flows/texts"
 	"github.com/miacct/miacct/flows/ui"
 )
 
 // DefaultBootTimeout bounds the wait for a phone to restart.
 const DefaultBootTimeout = 5 * time.Minute
 
+// DefaultSettle is how long, in time on the phone, a step waits for a
+// screen to come after an action before it gives up (--settle).
+const DefaultSettle = ui.DefaultSettle
+
 // Options tune a run.
 type Options struct {
-	// Lang overrides the phone's language (en, zh, id, ru, es).
+	// Lang overrides the phone's language: a language code (en, zh-CN,
+	// es-US) or an Android locale a language file covers.
 	Lang string
+	// Texts are the language files: the built-in ones, plus the user's
+	// (--texts). Nil means the built-in ones.
+	Texts *texts.Catalog
+	// Settle bounds each wait for a screen, in time on the phone; 0
+	// means DefaultSettle.
+	Settle time.Duration
 	// KeepData keeps the synced data on the phone instead of removing it.
 	KeepData bool
 	// NoReboot skips the restart.
@@ -28,15 +40,16 @@ type Options struct {
 	BootTimeout time.Duration
 	// DryRun reads the phone and plans, but sends no input and changes nothing.
 	DryRun bool
-	// Password is typed by enter-password.
+	// Proof: verify also shows the signed-out account screen, for a
+	// report's screenshot (the account manager alone decides).
+	Proof bool
+	// Password is typed when the phone (or the site) asks for it.
 	Password Secret
 	// Stop, when closed, ends the run before the next device call.
 	Stop <-chan struct{}
 	// Observer hears about steps as they start and end; nil hears nothing.
 	Observer Observer
 
-	// DeleteAccount: remove goes on to delete the account on the web site.
-	DeleteAccount bool
 	// Account is the account id to sign in to the web site with; empty
 	// means the phone's signed-in account, read before anything changes.
 	Account string
@@ -56,6 +69,14 @@ type State struct {
 	Awake   bool
 	Locked  bool
 	StayOn  string // settings global stay_on_while_plugged_in
+	// SavedStayOn is the stay-awake value an earlier run saved on the
+	// phone before changing it and never put back (it was killed); ""
+	// when there is none.
+	SavedStayOn string
+	// AccountIntent: the account screen's intent resolves, so the
+	// account screen opens without Settings. IntentKnown is false when
+	// the phone could not say.
+	AccountIntent, IntentKnown bool
 }
 
 // Session drives one phone through the steps. It is not safe for
@@ -64,15 +85,23 @@ type Session struct {
 	dev   *adb.CountingDevice
 	raw   adb.Device // without the stop gate, for restoring after Ctrl-C
 	ui    *ui.Engine
+	book  *screenBook
 	opts  Options
 	phone *Phone
 	props map[string]string
-	texts Texts
+	words texts.Table
 	state *State
-	notes []string // what the current step did beyond its plan
+	// signOut is what happened between Sign out and the account being
+	// gone; the steps of that stretch share it.
+	signing signOutState
+	// notes and dismissed are what the current step did beyond its plan.
+	notes     []string
+	dismissed []string
 	// requireAccount: preflight ends the run with "nothing to remove"
 	// when no Xiaomi account is signed in.
 	requireAccount bool
+	// job is what Run runs.
+	job Job
 	// alone: a single step runs (miacct step NAME).
 	alone       bool
 	nothingToDo bool
@@ -96,9 +125,19 @@ func Open(ctx context.Context, dev adb.Device, opts Options) (*Session, error) {
 	if opts.BootTimeout <= 0 {
 		opts.BootTimeout = DefaultBootTimeout
 	}
+	if opts.Settle <= 0 {
+		opts.Settle = DefaultSettle
+	}
+	if opts.Texts == nil {
+		c, err := texts.Builtin()
+		if err != nil {
+			return nil, err
+		}
+		opts.Texts = c
+	}
 	if opts.Lang != "" {
-		if _, ok := TextsFor(opts.Lang); !ok {
-			return nil, fmt.Errorf("language %q is not supported; choose one of %s", opts.Lang, strings.Join(Languages(), ", "))
+		if _, ok := opts.Texts.Resolve(opts.Lang); !ok {
+			return nil, fmt.Errorf("%w: language %q: no language file covers it; choose one of %s, or add one with --texts FILE", ErrUsage, opts.Lang, strings.Join(opts.Texts.Languages(), ", "))
 		}
 	}
 	counted := adb.Counted(stopGate{Device: dev, stop: opts.Stop})
@@ -115,20 +154,24 @@ func Open(ctx context.Context, dev adb.Device, opts Options) (*Session, error) {
 		lang = phone.Locale
 	}
 	var known bool
-	if s.texts, known = TextsFor(lang); !known {
-		// No locale, or one without a table: recognise the screens by
-		// the texts of every language the table has.
-		s.texts = AllTexts()
+	if s.words, known = opts.Texts.Table(lang); !known {
+		// No locale, or one without a file: read the screens with the
+		// words of every language; ids and structure come first anyway.
+		s.words = opts.Texts.All()
 	}
-	s.ui = ui.NewEngine(counted, screens(s.texts))
+	if s.book, err = loadScreens(s.words); err != nil {
+		return nil, err
+	}
+	s.ui = ui.NewEngine(counted, s.book.screens, opts.Settle)
 	return s, nil
 }
 
+// Language is the language the session reads the screens in: a code, or
+// "" when the phone's locale has no file and every language is tried.
+func (s *Session) Language() string { return s.words.Lang }
+
 // Phone describes the phone.
 func (s *Session) Phone() *Phone { return s.phone }
-
-// Texts are the strings the session looks for.
-func (s *Session) Texts() Texts { return s.texts }
 
 // Engine is the UI engine, for reports (last dump).
 func (s *Session) Engine() *ui.Engine { return s.ui }
@@ -143,18 +186,23 @@ func (s *Session) Device() adb.Device { return s.dev }
 const sectionMark = ":miacct-section:"
 
 // Inspect looks at the phone without changing anything: the Xiaomi
-// account, screen power and lock state, the stay-awake setting. One round
-// trip.
+// account, screen power and lock state, the stay-awake setting, whether
+// the account screen's intent resolves. One round trip.
 func (s *Session) Inspect(ctx context.Context) (*State, error) {
 	start := time.Now()
 	defer func() { s.readTime += time.Since(start) }()
+	resolve, err := adb.ResolveActivityCommand(accountIntent())
+	if err != nil {
+		return nil, fmt.Errorf("inspect phone: %w", err)
+	}
 	res, err := s.dev.Shell(ctx, "dumpsys account; echo "+sectionMark+"; dumpsys power; echo "+sectionMark+
-		"; dumpsys window; echo "+sectionMark+"; settings get global stay_on_while_plugged_in")
+		"; dumpsys window; echo "+sectionMark+"; settings get global stay_on_while_plugged_in; echo "+sectionMark+"; "+resolve+
+		"; echo "+sectionMark+"; cat "+stayOnFile+" 2>/dev/null")
 	if err != nil {
 		return nil, fmt.Errorf("inspect phone: %w", err)
 	}
 	parts := strings.Split(res.String(), sectionMark)
-	for len(parts) < 4 {
+	for len(parts) < 6 {
 		parts = append(parts, "")
 	}
 	st := &State{
@@ -163,6 +211,11 @@ func (s *Session) Inspect(ctx context.Context) (*State, error) {
 		Locked:  locked(parts[2]),
 		StayOn:  strings.TrimSpace(parts[3]),
 	}
+	_, found, unknown := adb.ParseResolveActivity(parts[4])
+	st.AccountIntent, st.IntentKnown = found, unknown == nil
+	if v := strings.TrimSpace(parts[5]); validStayOn(v) {
+		st.SavedStayOn = v
+	}
 	s.state = st
 	return st, nil
 }
@@ -170,30 +223,25 @@ func (s *Session) Inspect(ctx context.Context) (*State, error) {
 // State is the last Inspect result, nil before.
 func (s *Session) State() *State { return s.state }
 
-func awake(dumpsysPower string) bool {
-	for _, line := range strings.Split(dumpsysPower, "\n") {
-		line = strings.TrimSpace(line)
-		if v, ok := strings.CutPrefix(line, "mWakefulness="); ok {
-			return strings.TrimSpace(v) == "Awake"
-		}
+// stayOnFile is where a run keeps the stay-awake value it found, on the
+// phone itself, before changing it: a run that is killed (kill -9, a
+// pulled cable, a crashed computer) cannot put it back, and the next run,
+// from any computer, finds it there and does.
+const stayOnFile = "/data/local/tmp/miacct-stay-on"
+
+// validStayOn accepts what stay_on_while_plugged_in holds: a small number
+// (a bit mask of AC, USB, wireless, dock) or "null" (never set).
+func validStayOn(v string) bool {
+	if v == "null" {
+		return true
 	}
-	return true // not reported: assume awake, the dumps will tell
+	n, err := strconv.Atoi(v)
+	return err == nil && n >= 0 && n <= 15
 }
 
-// locked reads the keyguard flags that `dumpsys window` shows on the
-// Android versions MIUI and HyperOS are built on.
-func locked(dumpsysWindow string) bool {
-	for _, key := range []string{"mShowingLockscreen=true", "mDreamingLockscreen=true", "isStatusBarKeyguard=true", "mKeyguardShowing=true"} {
-		if strings.Contains(dumpsysWindow, key) {
-			return true
-		}
-	}
-	return false
-}
-
-// Close puts back what the session changed (the stay-awake setting). It
-// is meant to run also after a failure or an interruption, with a context
-// of its own.
+// Close puts back what the session changed (the stay-awake setting) and
+// forgets the saved value. It is meant to run also after a failure or an
+// interruption, with a context of its own.
 func (s *Session) Close(ctx context.Context) error {
 	if !s.stayOn.changed {
 		return nil
@@ -202,11 +250,12 @@ func (s *Session) Close(ctx context.Context) error {
 	if _, err := strconv.Atoi(v); err != nil {
 		v = "0" // "null": never set, which means off
 	}
+	cmd := "settings put global stay_on_while_plugged_in " + v + " && rm -f " + stayOnFile
 	// Bypass the stop gate: restoring must happen after Ctrl-C too.
-	res, err := s.raw.Shell(ctx, "settings put global stay_on_while_plugged_in "+v)
+	res, err := s.raw.Shell(ctx, cmd)
 	if err != nil && deviceLost(err) && s.raw.WaitForDevice(ctx) == nil {
 		// The phone dropped off ADB and is back within ctx: once more.
-		res, err = s.raw.Shell(ctx, "settings put global stay_on_while_plugged_in "+v)
+		res, err = s.raw.Shell(ctx, cmd)
 	}
 	if err != nil {
 		return fmt.Errorf("restore stay-awake setting: %w", err)
@@ -221,10 +270,8 @@ func (s *Session) Close(ctx context.Context) error {
 // Snapshot returns a screenshot and the screen's hierarchy for a report.
 // It reuses the last dump when nothing happened since.
 func (s *Session) Snapshot(ctx context.Context) (png, xml []byte, err error) {
-	if _, fresh := s.ui.Last(); !fresh {
-		if _, err := s.ui.Dump(ctx); err != nil {
-			return nil, nil, err
-		}
+	if _, err := s.ui.Current(ctx); err != nil {
+		return nil, nil, err
 	}
 	xml = s.redact(s.ui.LastXML())
 	png, err = adb.Screenshot(ctx, s.dev)
@@ -243,8 +290,8 @@ func (s *Session) redact(xml []byte) []byte {
 	return xml
 }
 
-// note records something a step did beyond its plan (a dismissed popup),
-// for the step's message.
+// note records something a step did beyond its plan, for the step's
+// message.
 func (s *Session) note(format string, args ...any) {
 	s.notes = append(s.notes, fmt.Sprintf(format, args...))
 }
@@ -304,3 +351,13 @@ func deviceLost(err error) bool {
 // SetPassword sets the password enter-password types (asked for after
 // the user confirmed).
 func (s *Session) SetPassword(p Secret) { s.opts.Password = p }
+
+// Languages lists the codes of the built-in language files (for --lang
+// and its completion).
+func Languages() []string {
+	c, err := texts.Builtin()
+	if err != nil {
+		return nil
+	}
+	return c.Languages()
+}

@@ -34,7 +34,7 @@ type built struct {
 
 // build turns the recording into a fixture.
 func (s *recording) build(opts Options, replacedSerial string) built {
-	w := walker{s: s, cur: -1, start: -1, settle: map[int]int{}}
+	w := walker{s: s, cur: -1, start: -1, settle: map[int]int{}, after: map[int]*fixture.After{}}
 	for _, e := range s.events {
 		w.event(e)
 	}
@@ -57,7 +57,7 @@ func (s *recording) build(opts Options, replacedSerial string) built {
 		f.Input = &fixture.Input{Injection: ptr(false)}
 	}
 	for i, sc := range s.screens {
-		f.Screens[sc.name] = &fixture.Screen{Settle: w.settle[i]}
+		f.Screens[sc.name] = &fixture.Screen{Settle: w.settle[i], After: w.after[i]}
 	}
 	start := unknownScreen
 	switch {
@@ -108,9 +108,19 @@ type walker struct {
 	same    int      // dumps of cur seen since the pending actions began
 	start   int      // the screen shown before any action, if seen
 	acted   bool     // an action that may change the screen happened
-	booted  bool     // the phone rebooted and no screen was seen since
-	settle  map[int]int
-	out     []*outcome
+	// actedBefore: an action that may change the screen happened before
+	// the pending ones.
+	actedBefore bool
+	shown       int // dumps that showed cur since it appeared
+	// tentative: cur was first seen after the pending actions, so it may
+	// be the screen they acted on (settling) or the one they led to.
+	tentative bool
+	// after are the screens that moved on by themselves (a progress
+	// dialog), by screen.
+	after  map[int]*fixture.After
+	booted bool // the phone rebooted and no screen was seen since
+	settle map[int]int
+	out    []*outcome
 	// accounts are the account observations: how many outcomes came
 	// before each, and what it showed.
 	accounts []accountObs
@@ -141,7 +151,10 @@ func (w *walker) event(e event) {
 		w.pending = append(w.pending, e.act)
 		w.acted = w.acted || e.act.changes()
 	case evReboot:
-		w.pending, w.same = nil, 0
+		if w.tentative && hasChange(w.pending) {
+			w.resolve(w.cur, 0) // the actions led to the screen seen
+		}
+		w.pending, w.same, w.tentative = nil, 0, false
 		w.cur, w.booted = -1, true
 	case evAccounts:
 		was := w.s.initialSignIn
@@ -164,14 +177,21 @@ func (w *walker) dump(s int) {
 		if w.start < 0 && (!w.acted || w.booted) {
 			w.start = s
 		}
-		w.pending, w.same, w.cur = nil, 0, s
+		w.pending, w.same, w.cur, w.shown = nil, 0, s, 1
+	case w.cur == -1:
+		// Actions before any dump (an activity start first thing): this
+		// dump may still show the screen they acted on (settling) or the
+		// one they led to. Take it as the former until a later dump or
+		// action tells: a different screen next means it settled.
+		w.cur, w.same, w.shown, w.tentative = s, 1, 1, true
 	case s == w.cur:
+		w.shown++
 		if len(w.pending) > 0 {
 			w.same++
 		}
 	default:
 		w.resolve(s, w.same)
-		w.cur = s
+		w.cur, w.shown = s, 1
 	}
 	w.booted = false
 }
@@ -185,6 +205,13 @@ func hasChange(actions []action) bool {
 // one); the others stayed.
 func (w *walker) resolve(to, settle int) {
 	from := w.cur
+	if w.tentative && to != from && w.start < 0 && (!w.actedBefore || w.booted) {
+		// It settled: the screen first seen was the one acted on, the
+		// one the phone showed before any action.
+		w.start = from
+	}
+	w.actedBefore = w.actedBefore || hasChange(w.pending)
+	w.tentative = false
 	cause := -1
 	if to != from {
 		for i := len(w.pending) - 1; i >= 0; i-- {
@@ -211,7 +238,14 @@ func (w *walker) resolve(to, settle int) {
 				w.note("Screen %s appeared after %d and after %d dumps of the previous screen; the replay always waits %d.", w.s.screens[to].name, old, settle, old)
 			}
 		case from >= 0:
-			w.note("Screen %s changed to %s without an action; the replay cannot do that by itself.", w.s.screens[from].name, w.s.screens[to].name)
+			// The screen moved on by itself (a progress dialog that
+			// closed): the replay does so after as many dumps.
+			a := &fixture.After{Dumps: max(1, w.shown-settle), Goto: w.s.screens[to].name}
+			if old, ok := w.after[from]; !ok {
+				w.after[from] = a
+			} else if old.Goto != a.Goto {
+				w.note("Screen %s moved on by itself to %s and to %s; the replay always goes to %s.", w.s.screens[from].name, old.Goto, a.Goto, old.Goto)
+			}
 		}
 	}
 	w.pending, w.same = nil, 0

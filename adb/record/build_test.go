@@ -83,8 +83,8 @@ func TestBuildNotesWhatCannotReplay(t *testing.T) {
 	)
 	bl := s.build(Options{}, "SERIAL1")
 	assert.Equal(t, []fixture.Transition{{Key: "BACK", Goto: "a"}}, bl.file.Screens["c"].Transitions, "the first outcome")
-	assert.Contains(t, bl.notes, "Screen b changed to c without an action; the replay cannot do that by itself.")
-	assert.Len(t, bl.notes, 3) // and: the run had not ended
+	assert.Equal(t, &fixture.After{Dumps: 1, Goto: "c"}, bl.file.Screens["b"].After, "b moved on by itself after one dump")
+	assert.Len(t, bl.notes, 2) // and: the run had not ended
 	assert.Contains(t, bl.file.Notes, "key BACK led to different screens")
 }
 
@@ -99,4 +99,25 @@ func TestBuildAfterReboot(t *testing.T) {
 	f := s.build(Options{}, "SERIAL1").file
 	assert.Equal(t, "b", f.Display.Start)
 	assert.Equal(t, []fixture.Transition{{Key: "BACK", Goto: "a"}}, f.Screens["b"].Transitions)
+}
+
+// An activity started before any dump: the first dump may still show the
+// screen before it (settling); a different screen next tells.
+func TestBuildStartBeforeAnyDump(t *testing.T) {
+	const a, b = 0, 1
+	s := recordingOf(t, true,
+		startOf("ACCOUNT"), dumpOf(a), dumpOf(b), // a was still shown, then b
+		keyOf("BACK"), dumpOf(a),
+	)
+	f := s.build(Options{}, "SERIAL1").file
+	assert.Equal(t, "a", f.Display.Start, "the screen shown before the start")
+	assert.Equal(t, []fixture.Activity{{Action: "ACCOUNT", Screen: "b"}}, f.Activities)
+	assert.Equal(t, 1, f.Screens["b"].Settle)
+	assert.Nil(t, f.Screens["a"].After, "a did not move by itself: the start moved it")
+
+	// Started and shown at once: the start led to the first screen seen.
+	s = recordingOf(t, true, startOf("ACCOUNT"), dumpOf(a), keyOf("BACK"), dumpOf(b))
+	f = s.build(Options{}, "SERIAL1").file
+	assert.Equal(t, []fixture.Activity{{Action: "ACCOUNT", Screen: "a"}}, f.Activities)
+	assert.Equal(t, []fixture.Transition{{Key: "BACK", Goto: "b"}}, f.Screens["a"].Transitions)
 }

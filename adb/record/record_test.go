@@ -101,7 +101,7 @@ func runRemove(t testing.TB, dev adb.Device, password, stopStep string) *flows.R
 	if _, err := s.Inspect(ctx); err != nil {
 		t.Fatalf("inspect: %v", err)
 	}
-	return s.Remove(ctx, "")
+	return s.Run(ctx, flows.Job{Flow: flows.FlowRemove})
 }
 
 // stepView is what must match between a run and its replay. Inputs
@@ -321,16 +321,16 @@ func TestScreenshotsKeptButNotOfPasswords(t *testing.T) {
 	_, dev := serve(t, fx)
 	rec := newRecorder(t, dev, fx, demoPassword)
 	ctx := context.Background()
-	res := runRemove(t, rec, demoPassword, flows.StepOpenSettings)
+	res := runRemove(t, rec, demoPassword, flows.StepOpenAccount)
 	require.ErrorIs(t, res.Err, flows.ErrInterrupted)
 	_, err := adb.Screenshot(ctx, rec)
 	require.NoError(t, err)
 
 	// On the password dialog, its field focused: not kept.
-	_, dev2 := serve(t, fx)
-	rec2 := newRecorder(t, dev2, fx, demoPassword)
-	res = runRemove(t, rec2, demoPassword, flows.StepRemoveData)
-	require.ErrorIs(t, res.Err, flows.ErrInterrupted)
+	fx2 := loadFixture(t, "miui14-en")
+	fx2.Display.Start = "password-dialog"
+	_, dev2 := serve(t, fx2)
+	rec2 := newRecorder(t, dev2, fx2, demoPassword)
 	_, err = adb.DumpUI(ctx, rec2)
 	require.NoError(t, err)
 	_, err = adb.Screenshot(ctx, rec2)
@@ -338,14 +338,14 @@ func TestScreenshotsKeptButNotOfPasswords(t *testing.T) {
 	require.NoError(t, rec.Close())
 	require.NoError(t, rec2.Close())
 
-	png, err := os.ReadFile(filepath.Join(rec.Dir(), "screens", "settings.png"))
+	png, err := os.ReadFile(filepath.Join(rec.Dir(), "screens", "account.png"))
 	require.NoError(t, err)
 	assert.True(t, bytes.HasPrefix(png, []byte("\x89PNG")))
 	assert.Equal(t, 1, rec.Stats().Screenshots)
 	readme, err := os.ReadFile(filepath.Join(rec.Dir(), "README.md"))
 	require.NoError(t, err)
 	assert.Contains(t, string(readme), "The screenshots are not scanned")
-	assert.Contains(t, string(readme), "screens/settings.png")
+	assert.Contains(t, string(readme), "screens/account.png")
 
 	shots, err := filepath.Glob(filepath.Join(rec2.Dir(), "screens", "*.png"))
 	require.NoError(t, err)

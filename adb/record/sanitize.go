@@ -357,11 +357,11 @@ func (s *sanitizer) learnAccounts(accts []account) {
 }
 
 // hierarchy sanitises a dump: texts, descriptions and extra attributes;
-// a password field's text (its bullets tell the password's length) is
-// emptied.
+// a password field's bullets (they tell the password's length) are
+// emptied, its hint ("Enter password") is kept.
 func (s *sanitizer) hierarchy(h *hierarchy.Hierarchy) {
 	h.Walk(func(n *hierarchy.Node) bool {
-		if n.Password {
+		if n.Password && masked(n.Text) {
 			n.Text = ""
 		} else {
 			n.Text = s.text(n.Text)
@@ -385,3 +385,8 @@ func (s *sanitizer) replaced() map[string]int {
 	}
 	return out
 }
+
+// masked reports whether text is what a password field shows for typed
+// characters: any mask character (•, ●, *, ...), also with the last
+// typed character shown in the clear.
+func masked(text string) bool { return strings.ContainsAny(text, "•●∙·*⚫") }

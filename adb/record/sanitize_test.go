@@ -86,6 +86,8 @@ func TestSanitizerHierarchy(t *testing.T) {
 	h, err := hierarchy.Parse([]byte(`<?xml version='1.0' encoding='UTF-8' standalone='yes' ?><hierarchy rotation="0">` +
 		`<node index="0" text="Account 1234567890" resource-id="" class="android.widget.TextView" package="p" content-desc="mail someone@example.com" checkable="false" checked="false" clickable="false" enabled="true" focusable="false" focused="false" scrollable="false" long-clickable="false" password="false" selected="false" bounds="[0,0][10,10]" hint="call 13800138000" />` +
 		`<node index="1" text="••••••••" resource-id="" class="android.widget.EditText" package="p" content-desc="" checkable="false" checked="false" clickable="true" enabled="true" focusable="true" focused="true" scrollable="false" long-clickable="false" password="true" selected="false" bounds="[0,10][10,20]" />` +
+		`<node index="2" text="•••••••x" resource-id="" class="android.widget.EditText" package="p" content-desc="" checkable="false" checked="false" clickable="true" enabled="true" focusable="true" focused="false" scrollable="false" long-clickable="false" password="true" selected="false" bounds="[0,20][10,30]" />` +
+		`<node index="3" text="Enter password" resource-id="" class="android.widget.EditText" package="p" content-desc="" checkable="false" checked="false" clickable="true" enabled="true" focusable="true" focused="false" scrollable="false" long-clickable="false" password="true" selected="false" bounds="[0,30][10,40]" />` +
 		`</hierarchy>`))
 	require.NoError(t, err)
 	s := newSanitizer()
@@ -97,6 +99,8 @@ func TestSanitizerHierarchy(t *testing.T) {
 	require.Len(t, nodes[0].Extra, 1)
 	assert.Equal(t, "call PHONE1", nodes[0].Extra[0].Value)
 	assert.Empty(t, nodes[1].Text, "a password field's bullets tell the password's length")
+	assert.Empty(t, nodes[2].Text, "the last character shown in the clear")
+	assert.Equal(t, "Enter password", nodes[3].Text, "an empty password field's hint is kept: the replay shows what the phone showed")
 }
 
 func TestSanitizerTypedText(t *testing.T) {

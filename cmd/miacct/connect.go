@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
@@ -125,7 +126,7 @@ func (a *App) ensureServer(ctx context.Context, c *adb.Client) error {
 	}
 	explicit := len(a.Global.ADB) > 0 || a.Global.Fake != "" || a.IO.Getenv("ADB_SERVER_SOCKET") != "" ||
 		a.IO.Getenv("ANDROID_ADB_SERVER_ADDRESS") != ""
-	adbPath, lookErr := exec.LookPath("adb")
+	adbPath, lookErr := findADB(a.IO.Getenv)
 	if explicit || c.Addr() != adb.DefaultServerAddr || lookErr != nil {
 		hint := "start it with `adb start-server`, or point miacct at a running one with --adb HOST:PORT"
 		if lookErr != nil && !explicit {
@@ -151,6 +152,9 @@ func (a *App) startADBServer(ctx context.Context, adbPath string) error {
 	cmd := exec.CommandContext(ctx, adbPath, "start-server")
 	cmd.Stdout, cmd.Stderr = a.IO.ErrOut, a.IO.ErrOut
 	cmd.Env = adb.ChildEnv(os.Environ())
+	// The server adb starts can keep the output pipes open (adb.exe on
+	// Windows hands them on): stop waiting for them once adb has exited.
+	cmd.WaitDelay = 2 * time.Second
 	return cmd.Run()
 }
 

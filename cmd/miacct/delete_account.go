@@ -21,7 +21,7 @@ func newDeleteAccountCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "delete-account",
 		Short: "Delete the Xiaomi Account for good, on Xiaomi's site in the phone's browser",
-		Long: `delete-account deletes the Xiaomi Account itself (the seed's steps 7-12),
+		Long: `delete-account deletes the Xiaomi Account itself (the guide's steps 7-12),
 on Xiaomi's account site in the phone's own browser: open the site and sign
 in if asked, open the delete page, tick the approval box, press "Delete Mi
 Account", enter the verification code Xiaomi mails to the account, confirm.
@@ -37,10 +37,10 @@ A captcha or an unknown page stops with exit 6 and what to do by hand;
 		Example: `  miacct delete-account
   printf '%s\n%s\n' "$PW" 482916 | miacct --fake miui14-en delete-account --password-stdin --code-stdin --yes
   miacct delete-account --manual
-  miacct remove --delete-account          # the whole seed: steps 1-12`,
+  miacct remove --delete-account          # the whole guide: steps 1-12`,
 		Args: requireNoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runFlow(cmd.Context(), &opts.FlowOptions, runSpec{command: flows.FlowDeleteAccount, from: opts.From})
+			return runFlow(cmd.Context(), &opts.FlowOptions, runSpec{command: "delete-account", job: flows.Job{Flow: flows.FlowDeleteAccount, From: opts.From}})
 		},
 	}
 	addFlowFlags(cmd, &opts.FlowOptions)

@@ -31,12 +31,7 @@ its battery is not low.
 
 It only reads the phone, but for ONE input event: the wake-up key, the only
 way to test that input injection is allowed (it turns the screen on if it
-was off, as remove would). It starts no app and writes no setting.
-
-Exit codes: 0 when no check failed (warnings allowed), 3 when the ADB
-server or the device check failed, 4 when a phone check failed (not a
-Xiaomi phone, locked, input refused, no account), 7 when the phone stopped
-answering.`,
+was off, as remove would). It starts no app and writes no setting.`,
 		Example: `  miacct doctor
   miacct --fake miui14-en-locked doctor
   miacct doctor --json
@@ -72,7 +67,12 @@ func runDoctor(ctx context.Context, opts *DoctorOptions) error {
 			return err
 		},
 		Device: func(ctx context.Context) (adb.Device, error) {
-			dev, err := client.Device(ctx, adb.ResolveSerial(app.Global.Serial, app.IO.Getenv))
+			serial := adb.ResolveSerial(app.Global.Serial, app.IO.Getenv)
+			if len(app.Global.ADB) > 1 {
+				// -s HOST:PORT/SERIAL names the server, as for the other commands.
+				return app.deviceOfSeveral(ctx, serial)
+			}
+			dev, err := client.Device(ctx, serial)
 			if err != nil {
 				return nil, err
 			}

@@ -323,7 +323,9 @@ func TestRealADB(t *testing.T) {
 			t.Errorf("ok %v with %d steps, want ok with 8", res.OK, len(res.Steps))
 		}
 		for _, st := range res.Steps {
-			if st.Status != "ok" {
+			// The account intent resolves: Settings is not needed.
+			skippedSettings := st.Name == "open-settings" && st.Status == "skipped"
+			if st.Status != "ok" && !skippedSettings {
 				t.Errorf("step %s: %s (%s)", st.Name, st.Status, st.Message)
 			}
 		}

@@ -69,6 +69,7 @@ type recordingCheck struct {
 
 type screenCheck struct {
 	Name        string `json:"name"`
+	Is          string `json:"is,omitempty"`
 	Settle      int    `json:"settle,omitempty"`
 	Transitions int    `json:"transitions"`
 }
@@ -132,7 +133,7 @@ func checkFixture(fx *fixture.Fixture) *fixtureCheck {
 		}
 	}) {
 		s := fx.Screens[name]
-		res.Screens = append(res.Screens, screenCheck{Name: name, Settle: s.Settle, Transitions: len(s.Transitions)})
+		res.Screens = append(res.Screens, screenCheck{Name: name, Is: s.Is, Settle: s.Settle, Transitions: len(s.Transitions)})
 		res.Transitions += len(s.Transitions)
 	}
 	for _, c := range fx.Commands {
@@ -167,8 +168,15 @@ func printFixtureCheck(app *App, fx *fixture.Fixture, res *fixtureCheck) {
 	var screens []string
 	for _, s := range res.Screens {
 		name := s.Name
+		var about []string
+		if s.Is != "" {
+			about = append(about, "is "+s.Is)
+		}
 		if s.Settle > 0 {
-			name += fmt.Sprintf(" (settle %d)", s.Settle)
+			about = append(about, fmt.Sprintf("settle %d", s.Settle))
+		}
+		if len(about) > 0 {
+			name += " (" + strings.Join(about, ", ") + ")"
 		}
 		screens = append(screens, name)
 	}

@@ -77,7 +77,7 @@ func runFleet(ctx context.Context, opts *FlowOptions, spec runSpec, lines *stdin
 	var passwords map[string]string
 	if opts.Passwords != "" {
 		var err error
-		if passwords, err = readPasswordsFile(opts.Passwords); err != nil {
+		if passwords, err = readPasswordsFile(opts.Passwords, func(w string) { app.IO.Errorf("miacct: warning: %s\n", w) }); err != nil {
 			return err
 		}
 		app.noteSecrets(passwords)
@@ -110,7 +110,7 @@ func runFleet(ctx context.Context, opts *FlowOptions, spec runSpec, lines *stdin
 		if err := app.confirmFleet(phones, runnable, opts, spec, lines); err != nil {
 			return err
 		}
-		if opts.Passwords == "" && password.IsZero() && needsPassword(spec, opts.DryRun) {
+		if opts.Passwords == "" && password.IsZero() && (spec.job.Needs(flows.NeedPassword) && !opts.DryRun) {
 			if password, err = app.passwordFrom(false, lines, true); err != nil {
 				return err
 			}
@@ -247,7 +247,7 @@ func (a *App) inspectFleetPhone(ctx context.Context, p *fleetPhone, opts *FlowOp
 	if pr.state != nil {
 		account = pr.state.Account
 	}
-	if needsPassword(spec, opts.DryRun) && !(account == "" && spec.command == "remove") {
+	if (spec.job.Needs(flows.NeedPassword) && !opts.DryRun) && !(account == "" && spec.command == "remove") {
 		switch {
 		case passwords != nil:
 			pw, ok := passwords[p.info.Serial]
@@ -311,14 +311,19 @@ func (a *App) confirmFleet(phones []*fleetPhone, runnable int, opts *FlowOptions
 
 // readPasswordsFile reads FILE: CSV lines of `serial or account id,
 // password` (an optional header line starts with serial, account or id).
-// It refuses a file others can read: it holds passwords.
-func readPasswordsFile(path string) (map[string]string, error) {
+// It refuses a file others can read: it holds passwords (warn hears when
+// the system cannot tell who can read it).
+func readPasswordsFile(path string, warn func(string)) (map[string]string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, usagef("--passwords: %v", err)
 	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return nil, usagef("--passwords %s can be read by other users (mode %v): it holds passwords; run `chmod 600 %s` and try again", path, st.Mode().Perm(), path)
+	warning, err := checkPasswordsFile(path, st)
+	if err != nil {
+		return nil, err
+	}
+	if warning != "" {
+		warn(warning)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -427,7 +432,7 @@ func fleetSummary(phones []*fleetPhone, spec runSpec, opts *FlowOptions) *fleetO
 // retryCommand is the command that retries one phone where it stopped.
 func retryCommand(p *fleetPhone, spec runSpec, opts *FlowOptions) string {
 	cmd := fmt.Sprintf("miacct --adb %s -s %s %s", p.info.Server, p.info.Serial, spec.command)
-	if spec.deleteAccount {
+	if spec.job.DeleteAccount {
 		cmd += " --delete-account"
 	}
 	if p.pr != nil && p.pr.res != nil && p.pr.res.Resume != "" {

@@ -37,8 +37,8 @@ type fleetLine struct {
 }
 
 func newFleetBoard(io *IOStreams, phones []*fleetPhone, spec runSpec) *fleetBoard {
-	b := &fleetBoard{io: io, live: io.ErrTTY && io.Getenv("TERM") != "dumb"}
-	total := len(flows.FlowStepNames(spec.flow(), spec.deleteAccount))
+	b := &fleetBoard{io: io, live: io.LiveStderr()}
+	total := len(spec.job.StepNames())
 	for _, p := range phones {
 		l := &fleetLine{board: b, name: p.name, total: total}
 		p.progress = l

@@ -16,6 +16,10 @@ type IOStreams struct {
 	ErrOut io.Writer
 	// InTTY, OutTTY, ErrTTY say whether the streams are terminals.
 	InTTY, OutTTY, ErrTTY bool
+	// NoANSI: stderr is a terminal that does not take ANSI escapes (a
+	// Windows console older than Windows 10), so progress prints plain
+	// lines and no colours.
+	NoANSI bool
 	// Getenv reads the environment.
 	Getenv func(string) string
 	// ReadSecret reads a line from the terminal without echo; nil when
@@ -34,6 +38,7 @@ func SystemIO() *IOStreams {
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		Getenv: os.Getenv,
 	}
+	io.NoANSI = io.ErrTTY && !enableANSI(os.Stderr)
 	if io.InTTY {
 		io.ReadSecret = func() (string, error) {
 			b, err := term.ReadPassword(int(os.Stdin.Fd()))
@@ -49,7 +54,8 @@ func (s *IOStreams) CanPrompt() bool { return s.InTTY && s.ErrTTY }
 // Color reports whether stderr may use colours (a terminal, and NO_COLOR
 // unset as https://no-color.org asks).
 func (s *IOStreams) Color() bool {
-	return s.ErrTTY && s.Getenv("NO_COLOR") == "" && s.Getenv("TERM") != "dumb"
+	_, color := stderrDisplay(s.ErrTTY, !s.NoANSI, s.Getenv("TERM"), s.Getenv("NO_COLOR"))
+	return color
 }
 
 // Printf writes to stdout.

@@ -34,17 +34,17 @@ type progress struct {
 func newProgress(io *IOStreams, spec runSpec) *progress {
 	p := &progress{
 		io:      io,
-		live:    io.ErrTTY && io.Getenv("TERM") != "dumb",
+		live:    io.LiveStderr(),
 		color:   io.Color(),
 		status:  map[string]string{},
 		detail:  map[string]string{},
 		started: map[string]time.Time{},
 		took:    map[string]time.Duration{},
 	}
-	if spec.command == "step" {
-		p.names = []string{spec.step}
+	if spec.job.Step != "" {
+		p.names = []string{spec.job.Step}
 	} else {
-		p.names = flows.FlowStepNames(spec.flow(), spec.deleteAccount)
+		p.names = spec.job.StepNames()
 	}
 	p.total = len(p.names)
 	return p

@@ -32,7 +32,7 @@ On a terminal remove asks before changing the phone; otherwise it needs
   miacct remove --from sign-out --keep-data`,
 		Args: requireNoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runFlow(cmd.Context(), &opts.FlowOptions, runSpec{command: "remove", from: opts.From, deleteAccount: opts.DeleteAccount})
+			return runFlow(cmd.Context(), &opts.FlowOptions, runSpec{command: "remove", job: flows.Job{Flow: flows.FlowRemove, From: opts.From, DeleteAccount: opts.DeleteAccount}})
 		},
 	}
 	addFlowFlags(cmd, &opts.FlowOptions)
@@ -52,7 +52,9 @@ func addFlowFlags(cmd *cobra.Command, opts *FlowOptions) {
 	f.BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the account password from the first line of stdin")
 	f.BoolVar(&opts.KeepData, "keep-data", false, "keep the synced data on the phone (choose Keep instead of Remove)")
 	f.DurationVar(&opts.BootTimeout, "boot-timeout", flows.DefaultBootTimeout, "how long to wait for the phone to restart")
-	f.StringVar(&opts.Lang, "lang", "", "language of the phone's screens (en, zh, id, ru, es); default: the phone's")
+	f.StringVar(&opts.Lang, "lang", "", "language of the phone's screens (a code of miacct languages, e.g. de, es-US, zh-CN); default: the phone's")
+	f.StringVar(&opts.Texts, "texts", "", "add the phone's words from a language `FILE` (the format of flows/texts/*.yaml)")
+	f.DurationVar(&opts.Settle, "settle", flows.DefaultSettle, "how long to wait for a screen after each action, on the phone's clock")
 	f.StringVar(&opts.Report, "report", "", "write a report (JSON, screenshots, hierarchies, log, index.html) to `DIR`")
 }
 

@@ -14,7 +14,8 @@ import (
 	"github.com/miacct/miacct/adb"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=..."; see
+// version.go for the commit, the date and builds without ldflags.
 var version = "dev"
 
 // GlobalOptions are the flags every command takes.
@@ -156,7 +157,6 @@ sign out, remove the synced data, confirm, type the account password,
 restart, and prove the account is gone.
 
 Try it without a phone:  miacct --fake miui14-en remove --dry-run`,
-		Version:       version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -174,7 +174,6 @@ Try it without a phone:  miacct --fake miui14-en remove --dry-run`,
 	f.BoolVarP(&app.Global.Verbose, "verbose", "v", false, "say more on stderr")
 	f.DurationVar(&app.Global.Timeout, "timeout", adb.DefaultCallTimeout, "deadline of each device call")
 	f.StringVar(&app.Global.Record, "record", "", "record everything said with the phone into a fixture `DIR` (secrets replaced)")
-	root.SetVersionTemplate("miacct {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
 
 	root.AddCommand(
@@ -186,6 +185,7 @@ Try it without a phone:  miacct --fake miui14-en remove --dry-run`,
 		newDeleteAccountCmd(app),
 		newDoctorCmd(app),
 	)
+	extendCommandTree(root, app)
 	return root
 }
 

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
+	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/flows"
+	"github.com/miacct/miacct/flows/texts"
 )
 
 // FlowOptions are the options `remove` and `step` share.
@@ -22,7 +24,11 @@ type FlowOptions struct {
 	NoReboot      bool
 	BootTimeout   time.Duration
 	Lang          string
-	Report        string // --report DIR
+	Texts         string        // --texts FILE: the user's language file
+	Settle        time.Duration // --settle: how long to wait for a screen, on the phone's clock
+	Report        string        // --report DIR
+
+	catalog *texts.Catalog // the language files, with --texts
 
 	// delete-account (and remove --delete-account)
 	DeleteAccount bool   // remove: go on to delete the account on the site
@@ -36,34 +42,18 @@ type FlowOptions struct {
 	Passwords string // CSV file: serial or account id, password
 }
 
-// runSpec says what to run: a whole flow from a step, or one step.
+// runSpec says what to run: the command typed, and the job it runs.
 type runSpec struct {
-	command       string // "remove", "delete-account" or "step"
-	from          string // --from
-	step          string // step: the step's name
-	deleteAccount bool   // remove --delete-account
+	command string // "remove", "delete-account" or "step"
+	job     flows.Job
 }
 
-// flow is the flow the spec runs.
-func (spec runSpec) flow() string {
-	if spec.command == flows.FlowDeleteAccount || (spec.command == "step" && isWebStep(spec.step)) {
-		return flows.FlowDeleteAccount
-	}
-	return flows.FlowRemove
-}
+// flow is the flow whose steps the spec runs.
+func (spec runSpec) flow() flows.Flow { return spec.job.RunsFlow() }
 
 // deletes reports whether the run may delete the account on the site.
 func (spec runSpec) deletes() bool {
-	return spec.command == flows.FlowDeleteAccount || spec.deleteAccount
-}
-
-func isWebStep(name string) bool {
-	for _, s := range flows.Steps() {
-		if s.Name == name {
-			return s.Flow == flows.FlowDeleteAccount
-		}
-	}
-	return false
+	return spec.job.Step == "" && (spec.job.Flow == flows.FlowDeleteAccount || spec.job.DeleteAccount)
 }
 
 // runResult is the JSON `remove` and `step` print.
@@ -90,81 +80,50 @@ type deviceSummary struct {
 	Account *string `json:"account"`
 }
 
-// steps that change the phone or the account for good, so they need a
-// confirmation.
-func destructive(spec runSpec) bool {
-	if spec.command != "step" {
-		return true
-	}
-	return slices.Contains([]string{flows.StepEnterPassword, flows.StepReboot, flows.StepDelete, flows.StepVerifyCode, flows.StepConfirmDelete}, spec.step)
-}
-
-// needsPassword: whether the run may type the password (the phone's
-// dialog, or the site's sign-in form).
-func needsPassword(spec runSpec, dryRun bool) bool {
-	if dryRun {
-		return false
-	}
-	if spec.command == "step" {
-		return slices.Contains([]string{flows.StepEnterPassword, flows.StepOpenCloud, flows.StepOpenDeletePage}, spec.step)
-	}
-	if spec.deletes() {
-		return true
-	}
-	names := flows.StepNames()
-	from := spec.from
-	if from == "" {
-		return true
-	}
-	return slices.Index(names, from) <= slices.Index(names, flows.StepEnterPassword)
-}
-
-// needsCode: whether the run may ask for the site's verification code.
-func needsCode(spec runSpec, opts *FlowOptions) bool {
-	if opts.DryRun || opts.Manual {
-		return false
-	}
-	if spec.command == "step" {
-		return spec.step == flows.StepVerifyCode
-	}
-	return spec.deletes()
-}
-
 // runFlow runs `remove` or `step`: checks the input, connects, looks at
 // the phone, asks, then runs and reports.
 func runFlow(ctx context.Context, opts *FlowOptions, spec runSpec) error {
 	app := opts.App
 	// Everything that can be refused is refused before the phone is touched.
-	if spec.from != "" {
-		if err := flows.CheckStep(spec.from); err != nil {
-			return err
-		}
+	if err := spec.job.Validate(); err != nil {
+		return err
 	}
-	if spec.step != "" {
-		if err := flows.CheckStep(spec.step); err != nil {
-			return err
-		}
+	catalog, err := app.textCatalog(opts.Texts)
+	if err != nil {
+		return err
 	}
+	opts.catalog = catalog
 	if opts.Lang != "" {
-		if _, ok := flows.TextsFor(opts.Lang); !ok {
-			return usagef("--lang %q is not supported; choose one of %s", opts.Lang, strings.Join(flows.Languages(), ", "))
+		if _, ok := catalog.Resolve(opts.Lang); !ok {
+			return usagef("--lang %q: no language file covers it; choose one of %s, or add one with --texts FILE", opts.Lang, strings.Join(catalog.Languages(), ", "))
 		}
 	}
 	if opts.BootTimeout <= 0 {
 		return usagef("--boot-timeout must be positive, e.g. 5m")
 	}
-	isDestructive := destructive(spec) && !opts.DryRun && !opts.Manual
+	if opts.Settle <= 0 {
+		return usagef("--settle must be positive, e.g. 10s")
+	}
+	isDestructive := spec.job.ChangesPhone() && !opts.DryRun && !opts.Manual
 	if isDestructive && !opts.Yes && !app.IO.CanPrompt() {
 		return usagef("not on a terminal, so miacct cannot ask before changing the phone: pass --yes to go ahead")
 	}
-	if needsCode(spec, opts) && !opts.CodeStdin && !app.IO.CanPrompt() {
+	if spec.job.Needs(flows.NeedCode) && !opts.DryRun && !opts.Manual && !opts.CodeStdin && !app.IO.CanPrompt() {
 		return usagef("not on a terminal, so miacct cannot ask for the verification code the site mails: pass --code-stdin and give the code as the line after the password")
 	}
 	lines := newStdinLines(app.IO.In)
 	var password flows.Secret
-	wantPassword := needsPassword(spec, opts.DryRun) && !opts.Manual
+	wantPassword := spec.job.Needs(flows.NeedPassword) && !opts.DryRun && !opts.Manual
 	if opts.Passwords != "" && !opts.All {
 		return usagef("--passwords FILE goes with --all; for one phone use --password-stdin or %s", passwordEnv)
+	}
+	if !wantPassword && opts.Passwords == "" && spec.job.Uses(flows.NeedPassword) && !opts.DryRun && !opts.Manual &&
+		(opts.PasswordStdin || app.IO.Getenv(passwordEnv) != "") {
+		// Taken when given, never asked for: the phone may ask first.
+		var err error
+		if password, err = app.passwordFrom(opts.PasswordStdin, lines, false); err != nil {
+			return err
+		}
 	}
 	if wantPassword && opts.Passwords == "" {
 		var err error
@@ -207,7 +166,7 @@ func runFlow(ctx context.Context, opts *FlowOptions, spec runSpec) error {
 			return err
 		}
 	} else if isDestructive {
-		if err := app.confirm(fmt.Sprintf("Run step %s on %s?", spec.step, sess.Phone().Label()), opts.Yes, lines); err != nil {
+		if err := app.confirm(fmt.Sprintf("Run step %s on %s?", spec.job.Step, sess.Phone().Label()), opts.Yes, lines); err != nil {
 			return err
 		}
 	}
@@ -271,16 +230,18 @@ func (a *App) openPhone(ctx context.Context, dev adb.Device, opts *FlowOptions, 
 		observers = append(observers, pr.report)
 	}
 	sess, err := flows.Open(ctx, dev, flows.Options{
-		Lang:          opts.Lang,
-		KeepData:      opts.KeepData,
-		NoReboot:      opts.NoReboot,
-		BootTimeout:   opts.BootTimeout,
-		DryRun:        opts.DryRun,
-		Stop:          a.Stop,
-		Observer:      observers,
-		DeleteAccount: spec.deleteAccount,
-		Account:       opts.Account,
-		Code:          a.codeAsker(opts.CodeStdin, lines),
+		Lang:        opts.Lang,
+		Texts:       opts.catalog,
+		Settle:      opts.Settle,
+		KeepData:    opts.KeepData,
+		NoReboot:    opts.NoReboot,
+		BootTimeout: opts.BootTimeout,
+		DryRun:      opts.DryRun,
+		Proof:       reportDir != "",
+		Stop:        a.Stop,
+		Observer:    observers,
+		Account:     opts.Account,
+		Code:        a.codeAsker(opts.CodeStdin, lines),
 	})
 	if err != nil {
 		return nil, err
@@ -289,7 +250,7 @@ func (a *App) openPhone(ctx context.Context, dev adb.Device, opts *FlowOptions, 
 	if pr.report != nil {
 		pr.report.session = sess
 	}
-	if spec.command != "step" || spec.step == flows.StepPreflight || spec.flow() == flows.FlowDeleteAccount {
+	if spec.job.Step == "" || spec.job.Step == flows.StepPreflight || spec.flow() == flows.FlowDeleteAccount {
 		if pr.state, err = sess.Inspect(ctx); err != nil {
 			pr.close(ctx, a)
 			return nil, err
@@ -302,14 +263,7 @@ func (a *App) openPhone(ctx context.Context, dev adb.Device, opts *FlowOptions, 
 // failure report when a screen needs to be seen to be understood).
 func (pr *phoneRun) run(ctx context.Context, a *App, opts *FlowOptions, spec runSpec, password flows.Secret) {
 	pr.sess.SetPassword(password)
-	switch spec.command {
-	case "remove":
-		pr.res = pr.sess.Remove(ctx, spec.from)
-	case flows.FlowDeleteAccount:
-		pr.res = pr.sess.DeleteAccount(ctx, spec.from)
-	default:
-		pr.res = pr.sess.RunStep(ctx, spec.step)
-	}
+	pr.res = pr.sess.Run(ctx, spec.job)
 	pr.out = summarize(pr.sess, pr.state, pr.res, spec, opts)
 	if pr.report != nil {
 		pr.out.Report = pr.report.dir
@@ -337,8 +291,8 @@ func question(sess *flows.Session, st *flows.State, opts *FlowOptions, spec runS
 		what = "keep its data on the phone"
 	}
 	q := fmt.Sprintf("Sign out of Xiaomi Account %s on %s and %s?", flows.MaskID(st.Account), sess.Phone().Label(), what)
-	if spec.from != "" {
-		q = fmt.Sprintf("Resume from %s on %s (Xiaomi Account %s)?", spec.from, sess.Phone().Label(), flows.MaskID(st.Account))
+	if spec.job.From != "" {
+		q = fmt.Sprintf("Resume from %s on %s (Xiaomi Account %s)?", spec.job.From, sess.Phone().Label(), flows.MaskID(st.Account))
 	}
 	return q
 }
@@ -375,7 +329,7 @@ func summarize(sess *flows.Session, st *flows.State, res *flows.Result, spec run
 		out.Steps = []flows.StepResult{}
 	}
 	if opts.DryRun {
-		out.Plan = sess.Plan(spec.flow(), spec.from)
+		out.Plan = sess.Plan(spec.job)
 	}
 	if res.Err != nil {
 		out.Error = res.Err.Error()
@@ -393,7 +347,7 @@ func resumeHint(spec runSpec, res *flows.Result, opts *FlowOptions) string {
 	if res.Resume == "" {
 		return ""
 	}
-	if spec.command == "step" {
+	if spec.job.Step != "" {
 		return fmt.Sprintf("The phone is ready for: miacct step %s", res.Resume)
 	}
 	flags := ""
@@ -404,9 +358,9 @@ func resumeHint(spec runSpec, res *flows.Result, opts *FlowOptions) string {
 		flags += " --no-reboot"
 	}
 	command := "remove"
-	if spec.command == flows.FlowDeleteAccount || isWebStep(res.Resume) {
+	if step, _ := stepInfo(res.Resume); spec.job.Flow == flows.FlowDeleteAccount || step.Flow == flows.FlowDeleteAccount {
 		command = "delete-account"
-	} else if spec.deleteAccount {
+	} else if spec.job.DeleteAccount {
 		flags += " --delete-account"
 	}
 	return fmt.Sprintf("Resume with: miacct %s --from %s%s", command, res.Resume, flags)
@@ -463,4 +417,59 @@ func (m multiObserver) StepFinished(r flows.StepResult) {
 	for _, o := range m {
 		o.StepFinished(r)
 	}
+}
+
+// stepInfo returns the step named name.
+func stepInfo(name string) (flows.StepInfo, bool) {
+	for _, s := range flows.Steps() {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return flows.StepInfo{}, false
+}
+
+// textCatalog is the built-in language files plus the user's (--texts).
+func (a *App) textCatalog(file string) (*texts.Catalog, error) {
+	c, err := texts.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	if file == "" {
+		return c, nil
+	}
+	data, err := readSmallFile(file, 1<<20)
+	if err != nil {
+		return nil, usagef("--texts: %v", err)
+	}
+	c, err = c.With(file, data)
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	return c, nil
+}
+
+// readSmallFile reads a file the user named, refusing what is not a
+// regular file or is larger than limit (a language file is a few KB).
+func readSmallFile(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
+	}
+	return data, nil
 }

@@ -191,7 +191,7 @@ func TestNoSecretAnywhere(t *testing.T) {
 		}
 	}
 	// What was searched is really there: reports, failure reports, recordings.
-	for _, p := range []string{"report/report.json", "report--json/06-enter-password.xml", "fault-miui14-en-unknown-screen/index.html", "step-enter-password/report.json"} {
+	for _, p := range []string{"report/report.json", "report--json/05-enter-password.xml", "fault-miui14-en-unknown-screen/index.html", "step-enter-password/report.json"} {
 		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
 			t.Errorf("expected %s to be searched: %v", p, err)
 		}

@@ -21,8 +21,9 @@ func newStepCmd(app *App) *cobra.Command {
 		Short: "Run one step on its own (see miacct steps)",
 		Long: `step runs a single step of the flow, for scripts and debugging. A step
 that starts on a particular screen checks the phone shows it and otherwise
-says which step to run first. enter-password and reboot change the phone
-for good: they ask on a terminal and need --yes otherwise.
+says which step to run first. ` + strings.Join(changingSteps(), ", ") + ` change the
+phone or the account for good: they ask on a terminal and need --yes
+otherwise.
 
 Steps: ` + strings.Join(flows.StepNames(), ", "),
 		Example: `  miacct step preflight
@@ -36,7 +37,7 @@ Steps: ` + strings.Join(flows.StepNames(), ", "),
 		},
 		ValidArgs: flows.StepNames(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runFlow(cmd.Context(), &opts.FlowOptions, runSpec{command: "step", step: args[0]})
+			return runFlow(cmd.Context(), &opts.FlowOptions, runSpec{command: "step", job: flows.Job{Step: args[0]}})
 		},
 	}
 	addFlowFlags(cmd, &opts.FlowOptions)
@@ -65,7 +66,7 @@ func runSteps(opts *StepsOptions) error {
 	if opts.App.Global.JSON {
 		return writeJSON(opts.App.IO.Out, steps)
 	}
-	flow := ""
+	var flow flows.Flow
 	for _, s := range steps {
 		if s.Flow != flow {
 			if flow != "" {
@@ -74,11 +75,23 @@ func runSteps(opts *StepsOptions) error {
 			flow = s.Flow
 			opts.App.IO.Printf("miacct %s:\n", flow)
 		}
-		seed := "  "
-		if s.Seed > 0 {
-			seed = fmt.Sprintf("%2d", s.Seed)
+		number := "  "
+		if s.Number > 0 {
+			number = fmt.Sprintf("%2d", s.Number)
 		}
-		opts.App.IO.Printf("%s  %-17s %s\n", seed, s.Name, s.Summary)
+		opts.App.IO.Printf("%s  %-17s %s\n", number, s.Name, s.Summary)
 	}
 	return nil
+}
+
+// changingSteps names the steps that change the phone or the account for
+// good, from the step table.
+func changingSteps() []string {
+	var out []string
+	for _, s := range flows.Steps() {
+		if s.ChangesPhone {
+			out = append(out, s.Name)
+		}
+	}
+	return out
 }

@@ -16,68 +16,126 @@ import (
 // last dump until an action may have changed the screen, so a step that
 // checks where the phone is right after the previous step waited for that
 // screen costs no extra dump.
+//
+// Waits are bounded in time on the phone, not in dumps: every dump also
+// reads the phone's uptime, so a slow phone that draws a screen several
+// dumps late still gets the same patience as a fast one, and tests on the
+// fake phone (whose clock is simulated) never sleep.
 type Engine struct {
 	dev     adb.Device
 	screens []Screen
+	settle  time.Duration
 
-	last    *hierarchy.Hierarchy
-	lastRaw []byte
-	fresh   bool // last reflects the screen: no action since
+	last  *View
+	fresh bool // last reflects the screen: no action since
 }
 
-// Engine limits. A dump costs one to three seconds on a phone, so every
-// bound here is in dumps, not in time.
+// View is one reading of the screen.
+type View struct {
+	// H is the hierarchy; Raw the XML it was parsed from.
+	H   *hierarchy.Hierarchy
+	Raw []byte
+	// Screen is the known screen shown; nil when none matches.
+	Screen *Screen
+	// At is when the dump was taken, on the phone's clock when the phone
+	// told it (its uptime), else on the computer's.
+	At time.Duration
+}
+
+// Name is the screen's name, "" when it is unknown.
+func (v *View) Name() string {
+	if v == nil || v.Screen == nil {
+		return ""
+	}
+	return v.Screen.Name
+}
+
+// Is reports whether the view shows one of the named screens.
+func (v *View) Is(names ...string) bool { return slices.Contains(names, v.Name()) }
+
+// Title describes what the view shows: the known screen's title, else
+// the outline of the unknown one.
+func (v *View) Title() string {
+	if v.Screen != nil {
+		return v.Screen.Title
+	}
+	return OutlineOf(v.H).String()
+}
+
+// Part finds a named part of the known screen (see Screen.Parts).
+func (v *View) Part(name string) *hierarchy.Node {
+	if v.Screen == nil {
+		return nil
+	}
+	return v.Screen.Part(v.H, name)
+}
+
+// Engine limits.
 const (
 	// dumpAttempts bounds retries of one dump that failed transiently
 	// (idle state, truncated or empty output).
 	dumpAttempts = 5
-	// DefaultAwaitDumps bounds the dumps one Await may take.
-	DefaultAwaitDumps = 8
-	// fromPatience is how many identical dumps of the previous screen
-	// Await accepts before it decides the action had no effect.
-	fromPatience = 3
+	// DefaultSettle is how long, in time on the phone, a screen may keep
+	// showing something other than what an action should bring before
+	// the wait gives up. A dump takes 1 to 3 s on a phone and the first
+	// after an activity start up to 4 s, so this covers a screen drawn
+	// three or more dumps late.
+	DefaultSettle = 10 * time.Second
 	// maxScrolls bounds the swipes ScrollTo makes.
 	maxScrolls = 6
 	// swipeDuration is slow enough to scroll without a fling.
 	swipeDuration = 300 * time.Millisecond
 )
 
-// NewEngine returns an engine recognising screens (in order) on dev.
-func NewEngine(dev adb.Device, screens []Screen) *Engine {
-	return &Engine{dev: dev, screens: screens}
+// NewEngine returns an engine recognising screens (in order) on dev,
+// waiting at most settle (0: DefaultSettle) for a screen to come.
+func NewEngine(dev adb.Device, screens []Screen, settle time.Duration) *Engine {
+	if settle <= 0 {
+		settle = DefaultSettle
+	}
+	return &Engine{dev: dev, screens: screens, settle: settle}
 }
 
 // Device is the device the engine drives.
 func (e *Engine) Device() adb.Device { return e.dev }
 
-// SetScreens replaces the known screens (after the language is known).
-func (e *Engine) SetScreens(screens []Screen) { e.screens = screens }
-
 // Screens returns the known screens.
 func (e *Engine) Screens() []Screen { return e.screens }
 
-// Last returns the most recent dump and whether nothing was done since.
-func (e *Engine) Last() (*hierarchy.Hierarchy, bool) { return e.last, e.fresh }
+// Settle is how long a wait lasts, in time on the phone.
+func (e *Engine) Settle() time.Duration { return e.settle }
+
+// Last returns the most recent view and whether nothing was done since.
+func (e *Engine) Last() (*View, bool) { return e.last, e.fresh && e.last != nil }
 
 // LastXML returns the raw XML of the most recent dump.
-func (e *Engine) LastXML() []byte { return e.lastRaw }
+func (e *Engine) LastXML() []byte {
+	if e.last == nil {
+		return nil
+	}
+	return e.last.Raw
+}
 
-// Invalidate forgets that the last dump is current (something outside the
-// engine acted on the phone).
+// Invalidate marks the last dump stale: something outside the engine may
+// have changed the screen (an activity start, a reboot).
 func (e *Engine) Invalidate() { e.fresh = false }
 
-// Dump reads the screen, retrying the transient failures uiautomator is
-// known for: "could not get idle state", empty or truncated output.
-func (e *Engine) Dump(ctx context.Context) (*hierarchy.Hierarchy, error) {
+// Dump reads the screen, retrying transient failures (idle state,
+// truncated or empty output).
+func (e *Engine) Dump(ctx context.Context) (*View, error) {
 	var lastErr error
 	for range dumpAttempts {
-		dump, err := adb.DumpUI(ctx, e.dev)
+		d, err := adb.DumpUI(ctx, e.dev)
 		if err == nil {
 			var h *hierarchy.Hierarchy
-			h, err = hierarchy.ParseContext(ctx, dump.XML)
+			h, err = hierarchy.ParseContext(ctx, d.XML)
 			if err == nil {
-				e.last, e.lastRaw, e.fresh = h, dump.XML, true
-				return h, nil
+				v := &View{H: h, Raw: d.XML, Screen: Identify(h, e.screens), At: d.Uptime}
+				if v.At == 0 {
+					v.At = time.Duration(time.Now().UnixNano())
+				}
+				e.last, e.fresh = v, true
+				return v, nil
 			}
 		}
 		if !transient(err) {
@@ -91,121 +149,124 @@ func (e *Engine) Dump(ctx context.Context) (*hierarchy.Hierarchy, error) {
 	return nil, fmt.Errorf("read screen: %d attempts failed: %w", dumpAttempts, lastErr)
 }
 
+// transient failures are worth another dump.
 func transient(err error) bool {
 	return errors.Is(err, adb.ErrIdleState) || errors.Is(err, adb.ErrEmptyDump) ||
 		errors.Is(err, hierarchy.ErrTruncated) || errors.Is(err, hierarchy.ErrEmpty)
 }
 
-// Current returns the screen as last read if nothing happened since, else
-// reads it.
-func (e *Engine) Current(ctx context.Context) (*hierarchy.Hierarchy, *Screen, error) {
-	if !e.fresh || e.last == nil {
-		if _, err := e.Dump(ctx); err != nil {
-			return nil, nil, err
-		}
+// Current returns what the phone shows: the last view when nothing was
+// done since, else a fresh dump.
+func (e *Engine) Current(ctx context.Context) (*View, error) {
+	if e.fresh && e.last != nil {
+		return e.last, nil
 	}
-	return e.last, Identify(e.last, e.screens), nil
+	return e.Dump(ctx)
 }
 
-// Input sends input actions in one round trip and marks the screen as
-// changed.
+// Input sends input actions in one round trip; the screen is then stale.
 func (e *Engine) Input(ctx context.Context, actions ...adb.InputAction) error {
 	e.fresh = false
 	return adb.Input(ctx, e.dev, actions...)
 }
 
-// Tap taps the centre of n's visible part.
+// Tap taps the centre of a node.
 func (e *Engine) Tap(ctx context.Context, n *hierarchy.Node) error {
 	x, y := n.Bounds.Center()
 	return e.Input(ctx, adb.Tap(x, y))
 }
 
-// PopupHandler deals with a dialog that interrupts a flow. It returns
-// handled=true when it acted on the screen (Await then reads it again).
-type PopupHandler func(ctx context.Context, h *hierarchy.Hierarchy, s *Screen) (handled bool, err error)
+// Patience measures a wait in time on the phone: it starts at the first
+// view it is shown and runs out settle later. A screen change restarts
+// it when the caller says so.
+type Patience struct {
+	limit time.Duration
+	since time.Duration
+	set   bool
+}
+
+// NewPatience returns a wait of the engine's settle times factor (a
+// progress message may deserve longer than a screen being drawn).
+func (e *Engine) NewPatience(factor int) *Patience {
+	if factor < 1 {
+		factor = 1
+	}
+	return &Patience{limit: e.settle * time.Duration(factor)}
+}
+
+// Over reports whether the wait that started at the first view passed to
+// it has lasted longer than its limit by the time of v. A clock that went
+// back (the phone restarted) starts the wait again.
+func (p *Patience) Over(v *View) bool {
+	if !p.set || v.At < p.since {
+		p.since, p.set = v.At, true
+	}
+	return v.At-p.since > p.limit
+}
+
+// Restart begins the wait again at the next view.
+func (p *Patience) Restart() { p.set = false }
+
+// PopupHandler gets the chance to deal with a known screen that is not
+// what Await waits for (a pop-up over the flow). handled means it acted
+// and Await should look again.
+type PopupHandler func(ctx context.Context, v *View) (handled bool, err error)
 
 // AwaitOptions tune Await.
 type AwaitOptions struct {
-	// From are screens the phone may still show because the action has
-	// not taken effect yet; Await keeps reading while they show.
-	From []string
-	// Popup handles interrupting dialogs; nil handles none.
+	// Popup handles screens that may show up in between; nil handles none.
 	Popup PopupHandler
-	// MaxDumps bounds the dumps; 0 means DefaultAwaitDumps.
-	MaxDumps int
-	// Detail is added to errors, e.g. "after tapping Sign out".
+	// Detail ends the error message ("after tapping Sign out").
 	Detail string
 }
 
-// Await reads the screen until it shows one of want, and returns it. It
-// never sleeps: each dump takes its own time on the phone. The phone is
-// taken to have settled on something else when two dumps in a row are
-// identical and show neither a wanted nor a From screen; then Await
-// returns an *UnexpectedScreenError saying what the phone shows.
-func (e *Engine) Await(ctx context.Context, want []string, opt AwaitOptions) (*hierarchy.Hierarchy, *Screen, error) {
-	maxDumps := opt.MaxDumps
-	if maxDumps <= 0 {
-		maxDumps = DefaultAwaitDumps
-	}
+// Await reads the screen until it shows one of want, giving the phone
+// the engine's settle time (on its clock) from the moment it waits or
+// last saw the screen change. Pop-ups are passed to opt.Popup.
+func (e *Engine) Await(ctx context.Context, want []string, opt AwaitOptions) (*View, error) {
+	p := e.NewPatience(1)
 	var prev []byte
-	same := 0
-	var h *hierarchy.Hierarchy
-	var s *Screen
-	for i := 0; ; i++ {
-		var err error
-		if i == 0 && e.fresh && e.last != nil {
-			h = e.last
-		} else {
-			if i >= maxDumps {
-				break
-			}
-			if h, err = e.Dump(ctx); err != nil {
-				return nil, nil, err
-			}
+	for {
+		v, err := e.Current(ctx)
+		if err != nil {
+			return nil, err
 		}
-		s = Identify(h, e.screens)
-		if s != nil && slices.Contains(want, s.Name) {
-			return h, s, nil
+		if v.Is(want...) {
+			return v, nil
 		}
-		if opt.Popup != nil && s != nil {
-			handled, err := opt.Popup(ctx, h, s)
+		if opt.Popup != nil && v.Screen != nil {
+			handled, err := opt.Popup(ctx, v)
 			if err != nil {
-				return h, s, err
+				return v, err
 			}
 			if handled {
-				prev, same = nil, 0
+				p.Restart()
+				prev = nil
 				continue
 			}
 		}
-		if prev != nil && bytes.Equal(prev, e.lastRaw) {
-			same++
-		} else {
-			same = 0
+		if prev != nil && !bytes.Equal(prev, v.Raw) {
+			p.Restart()
 		}
-		prev = e.lastRaw
-		if s != nil && slices.Contains(opt.From, s.Name) {
-			if same+1 >= fromPatience {
-				return h, s, e.unexpected(want, h, s, opt.Detail+" (nothing changed)")
-			}
-			continue
+		prev = v.Raw
+		if p.Over(v) {
+			return v, e.Unexpected(want, v, opt.Detail)
 		}
-		if same >= 1 {
-			return h, s, e.unexpected(want, h, s, opt.Detail)
-		}
+		e.fresh = false // look again
 	}
-	return h, s, e.unexpected(want, h, s, opt.Detail)
 }
 
-func (e *Engine) unexpected(want []string, h *hierarchy.Hierarchy, s *Screen, detail string) error {
+// Unexpected builds the error for a screen that is not one of want.
+func (e *Engine) Unexpected(want []string, v *View, detail string) error {
 	var titles []string
 	for _, w := range want {
-		titles = append(titles, e.titleOf(w))
+		titles = append(titles, e.TitleOf(w))
 	}
-	return &UnexpectedScreenError{Want: titles, Got: s, Seen: OutlineOf(h), Hierarchy: h, Detail: detail}
+	return &UnexpectedScreenError{Want: titles, Got: v.Screen, Seen: OutlineOf(v.H), Hierarchy: v.H, Detail: detail}
 }
 
-// TitleOf returns the title of a known screen, or its name.
-func (e *Engine) titleOf(name string) string {
+// TitleOf returns the title of a known screen by name.
+func (e *Engine) TitleOf(name string) string {
 	for _, s := range e.screens {
 		if s.Name == name {
 			return s.Title
@@ -214,28 +275,27 @@ func (e *Engine) titleOf(name string) string {
 	return name
 }
 
-// ScrollTo returns the node sel finds on the current screen, swiping the
-// largest scrollable container upwards (finger moving up, content moving
-// down the list) until it appears, the screen stops changing, or
-// maxScrolls swipes were made.
-// It also returns how many swipes it made.
-func (e *Engine) ScrollTo(ctx context.Context, sels ...Selector) (*hierarchy.Node, int, error) {
-	h, _, err := e.Current(ctx)
+// ScrollTo looks for the first node matching one of sels on the current
+// screen, swiping the largest scrollable container up (content moves
+// down) until it appears, the list stops moving, or maxScrolls swipes were
+// made. It returns the node (nil when not found) and the swipes made.
+func (e *Engine) ScrollTo(ctx context.Context, find func(*View) *hierarchy.Node) (*hierarchy.Node, int, error) {
+	v, err := e.Current(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
 	for i := 0; ; i++ {
-		if n := FirstOf(h, sels...); n != nil {
+		if n := find(v); n != nil {
 			return n, i, nil
 		}
 		if i == maxScrolls {
 			break
 		}
-		c := largestScrollable(h)
+		c := largestScrollable(v.H)
 		if c == nil {
 			break
 		}
-		before := e.lastRaw
+		before := v.Raw
 		r := c.Bounds
 		x := (r.Left + r.Right) / 2
 		y1 := r.Top + r.Height()*3/4
@@ -243,16 +303,25 @@ func (e *Engine) ScrollTo(ctx context.Context, sels ...Selector) (*hierarchy.Nod
 		if err := e.Input(ctx, adb.Swipe(x, y1, x, y2, swipeDuration)); err != nil {
 			return nil, i, fmt.Errorf("scroll: %w", err)
 		}
-		if h, err = e.Dump(ctx); err != nil {
-			return nil, i + 1, err
-		}
-		if bytes.Equal(before, e.lastRaw) {
-			break // the list did not move: its end is reached
+		// A slow phone draws the scrolled list late: the list's end is
+		// only reached when it stays still for the settle time.
+		p := e.NewPatience(1)
+		for {
+			if v, err = e.Dump(ctx); err != nil {
+				return nil, i + 1, err
+			}
+			if !bytes.Equal(before, v.Raw) {
+				break
+			}
+			if p.Over(v) {
+				return nil, i + 1, nil // the list did not move: its end is reached
+			}
 		}
 	}
 	return nil, maxScrolls, nil
 }
 
+// largestScrollable is the scrollable node with the largest area.
 func largestScrollable(h *hierarchy.Hierarchy) *hierarchy.Node {
 	var best *hierarchy.Node
 	h.Walk(func(n *hierarchy.Node) bool {

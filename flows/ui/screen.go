@@ -19,6 +19,15 @@ type Screen struct {
 	// Require and Forbid make the signature.
 	Require []Selector
 	Forbid  []Selector
+	// Parts are the things on the screen the flows touch, by name ("ok",
+	// "sign-out"): each a list of selectors tried in order, so the most
+	// reliable way to find it comes first.
+	Parts map[string][]Selector
+}
+
+// Part finds a named part on h: the node the first of its selectors finds.
+func (s *Screen) Part(h *hierarchy.Hierarchy, name string) *hierarchy.Node {
+	return FirstOf(h, s.Parts[name]...)
 }
 
 // Matches reports whether h shows s.
@@ -50,13 +59,28 @@ func Identify(h *hierarchy.Hierarchy, screens []Screen) *Screen {
 	return nil
 }
 
-// titleIDs are where Android and MIUI put a screen's or dialog's title.
-var titleIDs = [...]string{
-	"android:id/alertTitle",
-	"miui:id/alertTitle",
-	"miui:id/action_bar_title",
-	"android:id/action_bar_title",
-	"com.android.settings:id/action_bar_title",
+// titleIDs are where Android and MIUI put a screen's or dialog's title,
+// most specific first; an id starting with ":" matches that id in any
+// app's namespace (miuix puts action-bar titles in the app's own).
+func titleIDs() []string {
+	return []string{
+		"android:id/alertTitle",
+		":id/alertTitle",
+		":id/action_bar_title_expand",
+		":id/action_bar_title",
+		// The passport password prompt's title; list rows use the same
+		// id, so it comes last.
+		"android:id/title",
+	}
+}
+
+// hasID reports whether n has id, or id's name in any namespace when id
+// starts with ":".
+func hasID(n *hierarchy.Node, id string) bool {
+	if strings.HasPrefix(id, ":") {
+		return strings.HasSuffix(n.ResourceID, id)
+	}
+	return n.ResourceID == id
 }
 
 // Outline is what a person would say a screen shows: its title and the
@@ -79,9 +103,14 @@ func OutlineOf(h *hierarchy.Hierarchy) Outline {
 			o.Package = n.Package
 		}
 	}
-	for _, id := range titleIDs {
-		if n := ByID(id).Find(h); n != nil && strings.TrimSpace(n.Text) != "" {
-			o.Title = strings.TrimSpace(n.Text)
+	for _, id := range titleIDs() {
+		for _, n := range nodes {
+			if hasID(n, id) && strings.TrimSpace(n.Text) != "" {
+				o.Title = strings.TrimSpace(n.Text)
+				break
+			}
+		}
+		if o.Title != "" {
 			break
 		}
 	}

@@ -29,8 +29,8 @@ type Selector struct {
 	// Class is the widget class; a value without a dot matches the last
 	// part (EditText matches android.widget.EditText).
 	Class string
-	// Package the node belongs to.
-	Package string
+	// Packages: the node belongs to one of these apps.
+	Packages []string
 	// Checked, Enabled, Password, Clickable, Scrollable, Focused
 	// constrain flags.
 	Checked, Enabled, Password, Clickable, Scrollable, Focused *bool
@@ -71,7 +71,7 @@ func (s Selector) Match(n *hierarchy.Node) bool {
 	if s.Class != "" && !classMatches(n.Class, s.Class) {
 		return false
 	}
-	if s.Package != "" && n.Package != s.Package {
+	if len(s.Packages) > 0 && !matchAny(n.Package, s.Packages) {
 		return false
 	}
 	if !flagMatches(s.Checked, n.Checked) || !flagMatches(s.Enabled, n.Enabled) ||
@@ -200,8 +200,8 @@ func (s Selector) String() string {
 	if s.Class != "" {
 		parts = append(parts, "class="+s.Class)
 	}
-	if s.Package != "" {
-		parts = append(parts, "package="+s.Package)
+	if len(s.Packages) > 0 {
+		parts = append(parts, "package="+strings.Join(s.Packages, "|"))
 	}
 	for _, f := range []struct {
 		name string

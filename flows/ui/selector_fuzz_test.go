@@ -13,7 +13,7 @@ import (
 // selectorFor is the tightest selector describing n by its own
 // attributes: it must always find n.
 func selectorFor(n *hierarchy.Node) Selector {
-	s := Selector{ID: n.ResourceID, Class: n.Class, Package: n.Package,
+	s := Selector{ID: n.ResourceID, Class: n.Class, Packages: []string{n.Package},
 		Checked: Flag(n.Checked), Enabled: Flag(n.Enabled), Password: Flag(n.Password),
 		Clickable: Flag(n.Clickable), Scrollable: Flag(n.Scrollable), Focused: Flag(n.Focused)}
 	if t := strings.TrimSpace(n.Text); t != "" {
@@ -43,7 +43,7 @@ func oracleMatch(s Selector, n *hierarchy.Node) bool {
 			return false
 		}
 	}
-	if s.Package != "" && s.Package != n.Package {
+	if len(s.Packages) > 0 && !slices.Contains(s.Packages, n.Package) {
 		return false
 	}
 	for _, f := range []struct {
@@ -92,10 +92,13 @@ func FuzzSelector(f *testing.F) {
 			}
 			return nil
 		}
-		sel := Selector{ID: id, Class: class, Package: pkg,
+		sel := Selector{ID: id, Class: class,
 			Checked: flag(0), Enabled: flag(1), Password: flag(2), Clickable: flag(3), Scrollable: flag(4), Focused: flag(5)}
 		if text != "" {
 			sel.Text = []string{text, text + "x"}
+		}
+		if pkg != "" {
+			sel.Packages = []string{pkg}
 		}
 		if prefix != "" {
 			sel.TextPrefix = []string{prefix}

@@ -42,7 +42,7 @@ func TestSelectorMatches(t *testing.T) {
 		{"short class", Selector{Class: "Button"}, "Sign out"},
 		{"full class", Selector{Class: "android.widget.Button"}, "Sign out"},
 		{"wrong class", Selector{Class: "EditText"}, ""},
-		{"package", Selector{Package: "com.android.settings"}, ""},
+		{"package", Selector{Packages: []string{"com.android.settings"}}, ""},
 		{"checked", Selector{Class: "Switch", Checked: Flag(true)}, "android:id/checkbox"},
 		{"unchecked", Selector{Class: "Switch", Checked: Flag(false)}, ""},
 		{"inside", Selector{Text: []string{"Find device"}, Inside: &Selector{Scrollable: Flag(true)}}, "Find device"},
@@ -79,7 +79,7 @@ func TestIdentifyAndOutline(t *testing.T) {
 	screens := []Screen{
 		{Name: "dialog", Title: "a dialog", Require: []Selector{{ID: "android:id/alertTitle"}}},
 		{Name: "account", Title: "the Xiaomi Account screen", Require: []Selector{ByID("com.xiaomi.account:id/logout_btn")}},
-		{Name: "any", Title: "anything", Require: []Selector{{Package: "com.xiaomi.account"}}, Forbid: []Selector{ByText("Sign out")}},
+		{Name: "any", Title: "anything", Require: []Selector{{Packages: []string{"com.xiaomi.account"}}}, Forbid: []Selector{ByText("Sign out")}},
 	}
 	s := Identify(h, screens)
 	require.NotNil(t, s)

@@ -201,6 +201,11 @@ func (p *Phone) dumpLocked(sleep *time.Duration) (xml []byte, failure string) {
 	default:
 		shown = p.ui.screen
 		xml = p.renderLocked(shown).Marshal()
+		defer func() {
+			var res actionResult
+			p.shownOnceLocked(&res)
+			*sleep += res.sleep
+		}()
 	}
 	if slices.Contains(p.cfg.faults.DumpTruncated, n) {
 		xml = xml[:len(xml)/2]

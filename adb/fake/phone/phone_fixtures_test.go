@@ -94,16 +94,19 @@ func TestBuiltinMIUI14SignOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sh(t, p, "am start -n com.android.settings/.MiuiSettings")
-	tapOnScreen(t, p, "Xiaomi Account")
+	sh(t, p, "am start -a android.settings.XIAOMI_ACCOUNT_SYNC_SETTINGS")
 	tapOnScreen(t, p, "Sign out")
+	tapOnScreen(t, p, "Turn off anyway")
 	tapOnScreen(t, p, "Remove")
-	tapOnScreen(t, p, "OK")
+	tapOnScreen(t, p, "OK") // "Items aren't synced", after "Checking…"
 	if p.Screen() != "password-dialog" {
 		t.Fatalf("screen = %s, want password-dialog", p.Screen())
 	}
 	typePassword(t, p, demoPassword)
 	tapOnScreen(t, p, "OK")
+	for range 3 { // "Turning off Find device…", then "Signing out…"
+		dump(t, p)
+	}
 	if p.Screen() != "settings-signed-out" || p.DataChoice() != "remove" {
 		t.Errorf("after OK: screen %s, data %q", p.Screen(), p.DataChoice())
 	}

@@ -26,6 +26,8 @@ type uiState struct {
 	prev       *hierarchy.Hierarchy
 	settleLeft int
 	idleLeft   int
+	// shown counts the dumps that showed the current screen (for After).
+	shown int
 	// slowDump: the next dump follows an `am start` (Faults.SlowFirstDump).
 	slowDump bool
 }
@@ -153,12 +155,26 @@ func (p *Phone) switchLocked(to, why string, res *actionResult) {
 	}
 	p.ui.screen = to
 	delete(p.ui.states, to)
-	p.ui.settleLeft, p.ui.idleLeft = 0, 0
+	p.ui.settleLeft, p.ui.idleLeft, p.ui.shown = 0, 0, 0
 	if sc := p.fx.Screens[to]; sc != nil {
 		p.ui.settleLeft, p.ui.idleLeft = sc.Settle, sc.IdleErrors
 	}
 	res.sleep += p.advanceLocked(p.cfg.latency.Transition)
 	p.logf("screen %s -> %s (%s)", from, to, why)
+}
+
+// shownOnceLocked counts a dump that showed the current screen and makes
+// the screen's own move (After) when it is due.
+func (p *Phone) shownOnceLocked(res *actionResult) {
+	p.ui.shown++
+	sc := p.fx.Screens[p.ui.screen]
+	if sc == nil || sc.After == nil || p.ui.shown < sc.After.Dumps {
+		return
+	}
+	// After's effects need no session (the loader allows no reboot,
+	// disconnect or hang there).
+	t := fixture.Transition{Goto: sc.After.Goto, Effects: sc.After.Effects}
+	p.takeLocked(nil, t, p.ui.screen, fmt.Sprintf("after %d dumps", p.ui.shown), res)
 }
 
 // focusedFieldLocked is the path of the field typed text goes to on

@@ -439,3 +439,30 @@ func BenchmarkDump(b *testing.B) {
 		}
 	}
 }
+
+// A screen with After moves on by itself after the dumps that showed it;
+// settling and failed dumps do not count.
+func TestScreenMovesOnAfterDumps(t *testing.T) {
+	p := newTestPhone(t, func(fx *fixture.Fixture) {
+		fx.Screens["settings"].After = &fixture.After{Dumps: 2, Goto: "account", Effects: []string{"remove-account"}}
+	})
+	tapText(t, p, "Settings") // settings settles for one dump
+	want := []string{"Settings", "Xiaomi Account", "Xiaomi Account"}
+	for i, text := range want {
+		if h := dump(t, p); findText(h, text) == nil {
+			t.Fatalf("dump %d shows no %q:\n%s", i+1, text, h.Marshal())
+		}
+		if i < 2 && p.Screen() != "settings" {
+			t.Fatalf("after dump %d: screen %s, want settings", i+1, p.Screen())
+		}
+	}
+	if p.Screen() != "account" || strings.Contains(sh(t, p, "dumpsys account"), testAccountID) {
+		t.Errorf("after the second dump of settings: screen %s, account still there", p.Screen())
+	}
+	if out := sh(t, p, "uiautomator dump /dev/tty"); out != "ERROR: could not get idle state.\n" {
+		t.Errorf("the account screen's idle error = %q", out)
+	}
+	if h := dump(t, p); findText(h, "Sign out") == nil {
+		t.Errorf("want the account screen:\n%s", h.Marshal())
+	}
+}
