@@ -9,9 +9,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/miacct/miacct/adb/fake/fixture"
-	"github.com/miacct/miacct/flows"
 )
 
 // exitCodeDoc is one documented exit code.
@@ -75,13 +72,13 @@ func commandDocs() map[string]commandDoc {
 			},
 			exitsNote: "With --all: the worst phone's code.",
 			json: jsonShape(reflect.TypeFor[doctorResult]()) +
-				"\nWith --all: {\"ok\", \"exit_code\", \"devices\": [the same per phone, with \"name\", \"server\"]}",
+				"\nWith --all: {\"schema\", \"ok\", \"exit_code\", \"devices\": [the same per phone, with \"name\", \"server\"]}",
 		},
 		"remove":         {exits: all, exitsNote: fleetExitNote, json: run + "\nWith --all: " + fleet},
-		"delete-account": {exits: all, exitsNote: fleetExitNote, json: run + "\nWith --manual: {\"ok\", \"exit_code\", \"command\", \"manual\", \"url\", \"remaining\"}\nWith --all: " + fleet},
+		"delete-account": {exits: all, exitsNote: fleetExitNote, json: run + "\nWith --manual: " + jsonShape(reflect.TypeFor[manualResult]()) + "\nWith --all: " + fleet},
 		"step":           {exits: all, json: run},
-		"steps":          {exits: []int{ExitOK, ExitError}, json: "[" + jsonShape(reflect.TypeFor[flows.StepInfo]()) + ", ...]"},
-		"fake list":      {exits: []int{ExitOK, ExitError}, json: "[" + jsonShape(reflect.TypeFor[fixture.Summary]()) + ", ...]"},
+		"steps":          {exits: []int{ExitOK, ExitError}, json: "[" + jsonShape(reflect.TypeFor[stepJSON]()) + ", ...]"},
+		"fake list":      {exits: []int{ExitOK, ExitError}, json: "[" + jsonShape(reflect.TypeFor[fixtureJSON]()) + ", ...]"},
 		"fake serve": {
 			exits: local,
 			notes: map[int]string{ExitOK: "stopped with Ctrl-C", ExitUsage: "unknown or malformed fixture, bad --listen or --copies"},
@@ -171,7 +168,7 @@ func (d commandDoc) helpSections() string {
 	for _, para := range strings.Split(d.json, "\n") {
 		fmt.Fprintf(&b, "%s\n", wrapIndented("  ", para, 4, helpWidth))
 	}
-	b.WriteString("Keys that do not apply are left out. When the command stops before it\nruns (exit 2, or 3 without an ADB server), stdout is empty and the\nreason is on stderr.")
+	b.WriteString("Keys that do not apply are left out. A command that fails before it\ncan print its result prints {\"schema\", \"ok\": false, \"exit_code\", \"error\"}.")
 	return b.String()
 }
 

@@ -62,6 +62,7 @@ func TestScripts(t *testing.T) {
 			"globvar":   cmdGlobVar,
 			"samerun":   cmdSameRun,
 			"noprivate": cmdNoPrivate,
+			"fits":      cmdFits,
 		},
 	})
 }
@@ -185,4 +186,24 @@ func cmdGlobVar(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("globvar: %d paths match %s, want 1: %q", len(matches), args[0], matches)
 	}
 	ts.Setenv(args[1], matches[0])
+}
+
+// fits N stdout|stderr...: fail if a line of the named outputs is wider
+// than N columns (colour escapes do not count), so nothing wraps on a
+// terminal of N+1 columns.
+func cmdFits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: fits N stdout|stderr...")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("fits: %v", err)
+	}
+	for _, name := range args[1:] {
+		for i, line := range strings.Split(ts.ReadFile(name), "\n") {
+			if w := textWidth(stripEscapes(line)); w > n {
+				ts.Fatalf("%s line %d is %d columns wide, more than %d: %q", name, i+1, w, n, line)
+			}
+		}
+	}
 }
