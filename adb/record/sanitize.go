@@ -2,6 +2,8 @@ package record
 
 import (
 	"cmp"
+	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"regexp"
 	"slices"
@@ -120,13 +122,15 @@ func (s *sanitizer) addSecretForm(piece string) { s.addForms(piece, SecretMarker
 // minPiece is the shortest piece of a secret registered on its own.
 const minPiece = 6
 
-// addForms registers text as typed, with spaces as %s, and both quoted
-// for the shell.
+// addForms registers text as typed, with spaces as %s, both quoted for
+// the shell, and as XML (a dump, or a file the phone printed, escapes
+// & " ' < >) and JSON write it.
 func (s *sanitizer) addForms(text, marker string, minLen int) {
 	forms := []string{text, strings.ReplaceAll(text, " ", "%s")}
 	for _, f := range slices.Clone(forms) {
 		forms = append(forms, quotings(f)...)
 	}
+	forms = append(forms, escapings(text)...)
 	for _, f := range forms {
 		if len(f) >= minLen && !s.hasSecret(f) {
 			s.secrets = append(s.secrets, secretForm{text: f, marker: marker})
@@ -147,6 +151,33 @@ func quotings(text string) []string {
 	out = append(out, "'"+strings.ReplaceAll(text, "'", `'\''`)+"'")
 	dq := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`").Replace(text)
 	return append(out, `"`+dq+`"`)
+}
+
+// escapings are the ways markup and JSON write text: XML escaped as
+// uiautomator and Android write it (&amp; &lt; &gt; &quot; &apos;), as
+// Go's encoding/xml does (&#34; &#39;), and inside a JSON string.
+func escapings(text string) []string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(text))
+	return append([]string{
+		b.String(),
+		strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(text),
+	}, jsonStrings(text)...)
+}
+
+// jsonStrings are text inside a JSON string, as encoders write it: with
+// & < > escaped for HTML (Go's default) and without.
+func jsonStrings(text string) []string {
+	var out []string
+	for _, html := range []bool{true, false} {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		_ = enc.Encode(text)
+		j := strings.TrimSuffix(b.String(), "\n")
+		out = append(out, j[1:len(j)-1])
+	}
+	return out
 }
 
 // unquoteWord reads one shell word as the shell would; the word itself
