@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"image"
 	"regexp"
 	"slices"
 	"strings"
@@ -403,6 +404,21 @@ func (s *sanitizer) hierarchy(h *hierarchy.Hierarchy) {
 		}
 		return true
 	})
+}
+
+// privateRegions are the screen areas of h's nodes whose text or
+// description the sanitiser replaces (an account id, an e-mail address,
+// typed text), for blacking them out on a screenshot of that moment.
+func (s *sanitizer) privateRegions(h *hierarchy.Hierarchy) []image.Rectangle {
+	var out []image.Rectangle
+	h.Walk(func(n *hierarchy.Node) bool {
+		if !n.Password && (s.text(n.Text) != n.Text || s.text(n.ContentDesc) != n.ContentDesc) {
+			b := n.Bounds
+			out = append(out, image.Rect(b.Left, b.Top, b.Right, b.Bottom))
+		}
+		return true
+	})
+	return out
 }
 
 // replaced says what was replaced, by kind: how many distinct values
