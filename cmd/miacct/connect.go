@@ -255,6 +255,9 @@ func clientAt(clients []*adb.Client, addr string) *adb.Client {
 // wrapDevice puts the decorators the global flags ask for around a device
 // (--record). Every command that talks to a phone gets its device here.
 func (a *App) wrapDevice(dev adb.Device) (adb.Device, error) {
+	if a.Global.Verbose && a.Global.Fake == "" {
+		dev = verboseDevice{Device: dev, app: a}
+	}
 	return a.recordDevice(dev)
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -301,5 +302,30 @@ func TestGarbageFromThePhoneSavesAFailureReport(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out.Report, "report.json")); err != nil {
 		t.Errorf("the failure report has no report.json: %v", err)
+	}
+}
+
+// -v names every device call by its first words: useful to debug, and
+// never what was typed nor how long it was.
+func TestVerboseNamesCallsNotText(t *testing.T) {
+	addr := servePhone(t, nil, nil)
+	r := runMain(demoPassword+"\n", nil, "--adb", addr, "-v", "remove", "--password-stdin", "--yes")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{" shell: getprop: exit 0", " shell: input tap: exit 0", "; input text; ", " exec: cat; uiautomator dump: "} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("-v does not say %q:\n%s", want, r.stderr)
+		}
+	}
+	if regexp.MustCompile(`\(\d+ chars\)`).MatchString(r.stderr) {
+		t.Errorf("-v counts characters:\n%s", r.stderr)
+	}
+	if f := findSecret([]byte(r.stderr), secretForms(demoPassword)); f != "" {
+		t.Errorf("-v shows the password (as %q)", f)
+	}
+	r = runMain(demoPassword+"\n", nil, "--fake", "miui14-en", "-v", "remove", "--password-stdin", "--yes")
+	if regexp.MustCompile(`\(\d+ chars\)`).MatchString(r.stderr) || !strings.Contains(r.stderr, " shell: getprop") {
+		t.Errorf("--fake -v: the fake phone's log counts characters or names no command:\n%s", r.stderr)
 	}
 }
