@@ -80,6 +80,11 @@ func (l *liveArea) redraw() {
 func (l *liveArea) note(line string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.held > 0 {
+		// A prompt waits on the last line: leave it and the area be.
+		l.io.Errorf("\n%s\n", line)
+		return
+	}
 	var b strings.Builder
 	if l.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA\x1b[J", l.drawn)
@@ -87,9 +92,7 @@ func (l *liveArea) note(line string) {
 	b.WriteString(line + "\n")
 	l.io.Errorf("%s", b.String())
 	l.drawn = 0
-	if l.held == 0 {
-		l.drawLocked()
-	}
+	l.drawLocked()
 }
 
 // hold stops drawing until release: a prompt is waiting on the line
