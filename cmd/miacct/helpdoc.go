@@ -29,8 +29,9 @@ func exitCodeTable() []exitCodeDoc {
 		{ExitNotReady, "device not ready: locked, input injection off, not a Xiaomi phone"},
 		{ExitWrongPass, "the phone or the site said the password is wrong, or the site said the code is wrong or expired"},
 		{ExitScreen, "the phone showed a screen the step did not expect, or the site needs a person (captcha)"},
-		{ExitTimeout, "timeout (--timeout), or the phone dropped off ADB; the message names the --from step"},
-		{ExitInterrupted, "interrupted (Ctrl-C)"},
+		{ExitTimeout, "timeout (--timeout), the phone dropped off ADB, or it sent output that cannot be read; the message names the --from step"},
+		{ExitIO, "a file miacct writes (--report, --record, a failure report) could not be written, e.g. a full disk"},
+		{ExitInterrupted, "interrupted (Ctrl-C, SIGTERM, SIGHUP): the phone was put back"},
 	}
 }
 
@@ -50,12 +51,12 @@ type commandDoc struct {
 }
 
 // fleetExitNote is how a run on many phones picks its exit code.
-const fleetExitNote = "With --all: 0 when every phone succeeded or had nothing to do, else the worst\nphone's code (130, 1, 7, 6, 5, 4, 3, 2 from worst to least)."
+const fleetExitNote = "With --all: 0 when every phone succeeded or had nothing to do, else the worst\nphone's code (130, 1, 8, 7, 6, 5, 4, 3, 2 from worst to least)."
 
 // commandDocs documents every command that runs, by its path below
 // miacct ("fake serve"). A test fails when a command has no entry.
 func commandDocs() map[string]commandDoc {
-	all := []int{ExitOK, ExitError, ExitUsage, ExitNoDevice, ExitNotReady, ExitWrongPass, ExitScreen, ExitTimeout, ExitInterrupted}
+	all := []int{ExitOK, ExitError, ExitUsage, ExitNoDevice, ExitNotReady, ExitWrongPass, ExitScreen, ExitTimeout, ExitIO, ExitInterrupted}
 	device := []int{ExitOK, ExitError, ExitUsage, ExitNoDevice, ExitTimeout, ExitInterrupted}
 	local := []int{ExitOK, ExitError, ExitUsage}
 	run := jsonShape(reflect.TypeFor[runResult]())
