@@ -8,7 +8,7 @@ LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: all build install test fmt-check vet staticcheck unit fuzz soak bench clean demo \
+.PHONY: all build install test test-short fmt-check vet staticcheck unit fuzz soak bench clean demo \
 	man release-snapshot cross-check
 
 all: build
@@ -19,10 +19,22 @@ build:
 install:
 	$(GO) install -ldflags "$(LDFLAGS)" ./cmd/miacct
 
+# gotestsum prints each package as it finishes (and a failing test's
+# output at once), so a run of several minutes shows its progress. It is
+# pinned in .ci/tools/go.mod with GoReleaser, out of miacct's go.mod.
+GOTESTSUM := $(GO) tool -modfile=.ci/tools/go.mod gotestsum
+TESTFORMAT ?= pkgname-and-test-fails
+
 # test is what CI runs: formatting, vet, staticcheck, then every test with
 # the race detector (the end-to-end tests through Debian's adb included when
 # adb is installed).
 test: fmt-check vet staticcheck unit
+
+# test-short is the quick loop while working: formatting and vet, then the
+# tests without the race detector, and without the soak and the end-to-end
+# tests through a real adb (go test -short).
+test-short: fmt-check vet
+	$(GOTESTSUM) --format $(TESTFORMAT) -- -short -count=1 $(PKGS)
 
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
@@ -35,7 +47,7 @@ staticcheck:
 	$(GO) tool staticcheck $(PKGS)
 
 unit:
-	$(GO) test -race -count=1 $(PKGS)
+	$(GOTESTSUM) --format $(TESTFORMAT) -- -race -count=1 $(PKGS)
 
 # fuzz runs every fuzz target for $(FUZZTIME), one after the other (go
 # test -fuzz takes one target of one package at a time): a duration (10s,

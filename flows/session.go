@@ -3,8 +3,11 @@ package flows
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -280,14 +283,49 @@ func (s *Session) Snapshot(ctx context.Context) (png, xml []byte, err error) {
 
 // redact replaces what was typed as a secret (the password, a
 // verification code) wherever a dump shows it: a site's code field keeps
-// its text until the page changes.
+// its text until the page changes. A dump escapes & " ' < > in its
+// attributes, so each secret is looked for as typed and escaped, for XML
+// and for JSON alike.
 func (s *Session) redact(xml []byte) []byte {
 	for _, secret := range append([]Secret{s.opts.Password}, s.typedCodes...) {
-		if v := secret.reveal(); v != "" && bytes.Contains(xml, []byte(v)) {
-			xml = bytes.ReplaceAll(xml, []byte(v), []byte("[redacted]"))
+		for _, form := range escapedForms(secret.reveal()) {
+			if bytes.Contains(xml, []byte(form)) {
+				xml = bytes.ReplaceAll(xml, []byte(form), []byte("[redacted]"))
+			}
 		}
 	}
 	return xml
+}
+
+// escapedForms are the ways a text shows in a file: as it is, escaped
+// for XML (as uiautomator and encoding/xml write it: &amp; &lt; &gt;
+// &quot; &apos;, or &#34; &#39;) and inside a JSON string.
+func escapedForms(v string) []string {
+	if v == "" {
+		return nil
+	}
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(v))
+	forms := []string{
+		v,
+		b.String(),
+		strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(v),
+	}
+	for _, html := range []bool{true, false} {
+		var j strings.Builder
+		enc := json.NewEncoder(&j)
+		enc.SetEscapeHTML(html)
+		_ = enc.Encode(v)
+		text := strings.TrimSuffix(j.String(), "\n")
+		forms = append(forms, text[1:len(text)-1])
+	}
+	var out []string
+	for _, f := range forms {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // note records something a step did beyond its plan, for the step's

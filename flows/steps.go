@@ -287,6 +287,17 @@ func (j Job) toRun() []step {
 	return append([]step{seq[0]}, seq[i:]...)
 }
 
+// NeedsAccount reports whether the job has nothing to do on a phone with
+// no Xiaomi account: preflight alone, and remove from a step up to the
+// password. One resuming after it (reboot, verify) goes on.
+func (j Job) NeedsAccount() bool {
+	if j.Step != "" {
+		return j.Step == StepPreflight
+	}
+	seq := names(j.sequence())
+	return j.RunsFlow() == FlowRemove && (j.From == "" || slices.Index(seq, j.From) <= slices.Index(seq, StepEnterPassword))
+}
+
 // StepNames lists the names of the steps the job's flow runs, in order.
 func (j Job) StepNames() []string { return names(j.sequence()) }
 
@@ -447,10 +458,7 @@ func (s *Session) Run(ctx context.Context, j Job) *Result {
 			s.finished(r)
 			continue
 		}
-		// Only a run that starts before the password can find "nothing
-		// to remove"; one resuming after it (reboot, verify) goes on.
-		s.requireAccount = s.alone && st.name == StepPreflight ||
-			!s.alone && j.RunsFlow() == FlowRemove && (j.From == "" || slices.Index(names(seq), j.From) <= slices.Index(names(seq), StepEnterPassword))
+		s.requireAccount = j.NeedsAccount()
 		r := s.runStep(ctx, st)
 		res.Steps = append(res.Steps, r)
 		if r.Err != nil {

@@ -37,6 +37,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"io/fs"
 	"os"
@@ -83,6 +84,8 @@ type Recorder struct {
 	log   *os.File // calls.log, appended to
 	err   error    // the first write error
 	done  bool
+	// privateRegions are where the last dump showed personal data.
+	privateRegions []image.Rectangle
 }
 
 var _ adb.Device = (*Recorder)(nil)
@@ -96,8 +99,15 @@ func New(dev adb.Device, opts Options) (*Recorder, error) {
 	if err := CheckDir(opts.Dir); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(opts.Dir, "screens"), 0o755); err != nil {
+	// Private to the user until they choose to share it: folders 0700,
+	// files 0600.
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "screens"), 0o700); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
+	}
+	for _, d := range []string{opts.Dir, filepath.Join(opts.Dir, "screens")} {
+		if err := os.Chmod(d, 0o700); err != nil {
+			return nil, fmt.Errorf("record: %w", err)
+		}
 	}
 	r := &Recorder{dev: dev, opts: opts, now: opts.Now, san: newSanitizer()}
 	if r.now == nil {
@@ -109,7 +119,7 @@ func New(dev adb.Device, opts Options) (*Recorder, error) {
 	}
 	// The serial the ADB server lists is SERIAL1 in the recording.
 	r.san.addKnown(kindSerial, dev.Serial())
-	log, err := os.OpenFile(filepath.Join(opts.Dir, callsLog), os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o644)
+	log, err := os.OpenFile(filepath.Join(opts.Dir, callsLog), os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND|syscallNoFollow, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
@@ -125,8 +135,12 @@ func New(dev adb.Device, opts Options) (*Recorder, error) {
 }
 
 // CheckDir reports whether dir can take a new recording: it must not
-// exist, or be an empty directory.
+// exist, or be an empty directory; a symbolic link is refused, not
+// followed.
 func CheckDir(dir string) error {
+	if st, err := os.Lstat(dir); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("record into %s: it is a symbolic link; choose a new directory", dir)
+	}
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -391,6 +405,9 @@ func (r *Recorder) recordDump(c call) {
 		r.logLocked("dump %d failed: %s", n, failure)
 		return
 	}
+	// What the sanitiser is about to replace shows on a screenshot of
+	// this moment too: its place is blacked out there.
+	r.privateRegions = r.san.privateRegions(h)
 	r.san.hierarchy(h)
 	s, isNew := r.state.addScreen(h)
 	if isNew {
@@ -404,7 +421,7 @@ func (r *Recorder) recordDump(c call) {
 }
 
 func (r *Recorder) recordScreencap(c call) {
-	if c.err != nil || !bytes.HasPrefix(c.out, []byte(pngSignature)) {
+	if c.err != nil || !wholePNG(c.out) {
 		r.logLocked("screenshot not recorded%s", errNote(c.err))
 		return
 	}
@@ -414,8 +431,13 @@ func (r *Recorder) recordScreencap(c call) {
 		r.logLocked("screenshot dropped: a password field had focus")
 		return
 	}
+	shot, err := blackOut(c.out, r.privateRegions)
+	if err != nil {
+		r.logLocked("screenshot not recorded: %v", err)
+		return
+	}
 	name := r.state.shotName()
-	r.writeLocked(filepath.Join("screens", name), c.out)
+	r.writeLocked(filepath.Join("screens", name), shot)
 	r.state.shotsKept++
 	r.state.shots = append(r.state.shots, name)
 	r.logLocked("screenshot: screens/%s (review it before sharing)", name)

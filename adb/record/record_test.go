@@ -3,8 +3,11 @@ package record_test
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -342,6 +345,8 @@ func TestScreenshotsKeptButNotOfPasswords(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, bytes.HasPrefix(png, []byte("\x89PNG")))
 	assert.Equal(t, 1, rec.Stats().Screenshots)
+	assertBlack(t, png, image.Rect(308, 560, 510, 611), "the account id on the account screen")
+	assertPrivate(t, rec.Dir())
 	readme, err := os.ReadFile(filepath.Join(rec.Dir(), "README.md"))
 	require.NoError(t, err)
 	assert.Contains(t, string(readme), "The screenshots are not scanned")
@@ -475,4 +480,39 @@ func TestResolveActivityIsRecorded(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, found)
 	assert.Empty(t, ph.Unrecorded())
+}
+
+// assertBlack fails unless every pixel of r in the PNG is black: what the
+// sanitiser replaced in the dump is blacked out on the screenshot.
+func assertBlack(t *testing.T, data []byte, r image.Rectangle, what string) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(data))
+	require.NoError(t, err)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if cr, cg, cb, _ := img.At(x, y).RGBA(); cr|cg|cb != 0 {
+				t.Fatalf("%s is not blacked out: pixel (%d,%d) is %v", what, x, y, img.At(x, y))
+			}
+		}
+	}
+}
+
+// assertPrivate fails unless the folder and everything in it is the
+// user's alone: folders 0700, files 0600.
+func assertPrivate(t *testing.T, dir string) {
+	t.Helper()
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		want := os.FileMode(0o600)
+		if info.IsDir() {
+			want = 0o700
+		}
+		if runtime.GOOS != "windows" && info.Mode().Perm() != want {
+			t.Errorf("%s has mode %v, want %v", path, info.Mode().Perm(), want)
+		}
+		return nil
+	})
+	require.NoError(t, err)
 }

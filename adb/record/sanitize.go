@@ -2,7 +2,10 @@ package record
 
 import (
 	"cmp"
+	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"image"
 	"regexp"
 	"slices"
 	"strings"
@@ -120,13 +123,15 @@ func (s *sanitizer) addSecretForm(piece string) { s.addForms(piece, SecretMarker
 // minPiece is the shortest piece of a secret registered on its own.
 const minPiece = 6
 
-// addForms registers text as typed, with spaces as %s, and both quoted
-// for the shell.
+// addForms registers text as typed, with spaces as %s, both quoted for
+// the shell, and as XML (a dump, or a file the phone printed, escapes
+// & " ' < >) and JSON write it.
 func (s *sanitizer) addForms(text, marker string, minLen int) {
 	forms := []string{text, strings.ReplaceAll(text, " ", "%s")}
 	for _, f := range slices.Clone(forms) {
 		forms = append(forms, quotings(f)...)
 	}
+	forms = append(forms, escapings(text)...)
 	for _, f := range forms {
 		if len(f) >= minLen && !s.hasSecret(f) {
 			s.secrets = append(s.secrets, secretForm{text: f, marker: marker})
@@ -147,6 +152,33 @@ func quotings(text string) []string {
 	out = append(out, "'"+strings.ReplaceAll(text, "'", `'\''`)+"'")
 	dq := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`").Replace(text)
 	return append(out, `"`+dq+`"`)
+}
+
+// escapings are the ways markup and JSON write text: XML escaped as
+// uiautomator and Android write it (&amp; &lt; &gt; &quot; &apos;), as
+// Go's encoding/xml does (&#34; &#39;), and inside a JSON string.
+func escapings(text string) []string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(text))
+	return append([]string{
+		b.String(),
+		strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(text),
+	}, jsonStrings(text)...)
+}
+
+// jsonStrings are text inside a JSON string, as encoders write it: with
+// & < > escaped for HTML (Go's default) and without.
+func jsonStrings(text string) []string {
+	var out []string
+	for _, html := range []bool{true, false} {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		_ = enc.Encode(text)
+		j := strings.TrimSuffix(b.String(), "\n")
+		out = append(out, j[1:len(j)-1])
+	}
+	return out
 }
 
 // unquoteWord reads one shell word as the shell would; the word itself
@@ -372,6 +404,21 @@ func (s *sanitizer) hierarchy(h *hierarchy.Hierarchy) {
 		}
 		return true
 	})
+}
+
+// privateRegions are the screen areas of h's nodes whose text or
+// description the sanitiser replaces (an account id, an e-mail address,
+// typed text), for blacking them out on a screenshot of that moment.
+func (s *sanitizer) privateRegions(h *hierarchy.Hierarchy) []image.Rectangle {
+	var out []image.Rectangle
+	h.Walk(func(n *hierarchy.Node) bool {
+		if !n.Password && (s.text(n.Text) != n.Text || s.text(n.ContentDesc) != n.ContentDesc) {
+			b := n.Bounds
+			out = append(out, image.Rect(b.Left, b.Top, b.Right, b.Bottom))
+		}
+		return true
+	})
+	return out
 }
 
 // replaced says what was replaced, by kind: how many distinct values

@@ -110,3 +110,29 @@ func TestSanitizerTypedText(t *testing.T) {
 	assert.Equal(t, "code "+TypedMarker+", password "+SecretMarker, s.text("code 123456, password correct horse"))
 	assert.Equal(t, 1, s.replaced()[kindTyped])
 }
+
+// A password shows escaped in XML (a dump, a file the phone prints) and
+// in JSON; the recording holds it in none of these forms. The XML is
+// valid: its node text is the password itself.
+func TestSanitizerReplacesEscapedSecrets(t *testing.T) {
+	const pw = `Mi pa$$ %s 'q' "dq" \ & ; | $(reboot)`
+	s := newSanitizer()
+	s.addSecret(pw)
+	android := strings.NewReplacer("&", "&amp;", `"`, "&quot;", "'", "&apos;", "<", "&lt;", ">", "&gt;").Replace(pw)
+	goXML := strings.NewReplacer("&", "&amp;", `"`, "&#34;", "'", "&#39;").Replace(pw)
+	dump := `<?xml version='1.0' encoding='UTF-8' standalone='yes' ?><hierarchy rotation="0">` +
+		`<node index="0" text="` + android + `" class="android.widget.TextView" bounds="[0,0][10,10]" />` +
+		`<node index="1" text="` + goXML + `" class="android.widget.TextView" bounds="[0,10][10,20]" /></hierarchy>`
+	h, err := hierarchy.Parse([]byte(dump))
+	require.NoError(t, err, "the test's XML is valid")
+	require.Equal(t, pw, h.Nodes()[0].Text)
+	jsonOut := `{"password": "Mi pa$$ %s 'q' \"dq\" \\ & ; | $(reboot)"}`
+	for _, in := range []string{dump, jsonOut} {
+		got := s.text(in)
+		for _, part := range []string{"pa$$", "reboot", "dq"} {
+			assert.NotContains(t, got, part, "in %s", got)
+		}
+	}
+	_, err = hierarchy.Parse([]byte(s.text(dump)))
+	assert.NoError(t, err, "the XML stays valid")
+}

@@ -66,7 +66,7 @@ func (r *Recorder) writeLocked(rel string, data []byte) {
 		r.fail(fmt.Errorf("record: write %s: %w", rel, err))
 		return
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
 		_ = os.Remove(tmp.Name())
 		r.fail(fmt.Errorf("record: %w", err))
 		return

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,29 +38,51 @@ func loadFixture(ref string) (*fixture.Fixture, error) {
 // servers returns the ADB server addresses to use: the in-process fake's
 // with --fake, else --adb or adb's environment conventions.
 func (a *App) servers(ctx context.Context) ([]string, error) {
+	a.addrMu.Lock()
+	defer a.addrMu.Unlock()
+	if a.addrs != nil {
+		return a.addrs, nil
+	}
 	if a.Global.Fake != "" {
-		if len(a.Global.ADB) > 0 {
-			return nil, usagef("--fake and --adb cannot be used together: --fake starts its own ADB server")
-		}
 		addr, err := a.startFake(a.Global.Fake)
 		if err != nil {
 			return nil, err
 		}
-		return []string{addr}, nil
+		a.addrs = []string{addr}
+		return a.addrs, nil
 	}
 	flags := a.Global.ADB
 	if len(flags) == 0 {
-		flags = []string{""}
+		if server, _, ok := splitServerSerial(a.Global.Serial); ok {
+			// -s HOST:PORT/SERIAL names the server too.
+			flags = []string{server}
+		} else {
+			flags = []string{""}
+		}
 	}
 	var out []string
 	for _, f := range flags {
-		addr, err := adb.ResolveServer(f, a.IO.Getenv)
+		// tcp:HOST:PORT is how $ADB_SERVER_SOCKET writes it; --adb takes it too.
+		addr, err := adb.ResolveServer(strings.TrimPrefix(f, "tcp:"), a.IO.Getenv)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, addr)
+		if !slices.Contains(out, addr) {
+			out = append(out, addr)
+		}
 	}
+	a.addrs = out
 	return out, nil
+}
+
+// splitServerSerial reads -s HOST:PORT/SERIAL; ok is false for a bare
+// serial (serials have no slash).
+func splitServerSerial(s string) (server, serial string, ok bool) {
+	server, serial, ok = strings.Cut(s, "/")
+	if !ok || server == "" || serial == "" || !strings.Contains(server, ":") {
+		return "", s, false
+	}
+	return server, serial, true
 }
 
 // startFake serves a simulated phone on an ephemeral loopback port for
@@ -81,7 +105,7 @@ func (a *App) startFake(ref string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("start fake ADB server: %w", err)
 	}
-	a.onExit(func() { _ = srv.Close() })
+	a.onExit(func() error { _ = srv.Close(); return nil })
 	a.verbosef("fake phone %s (serial %s) on %s\n", fx.Name, ph.Serial(), srv.Addr())
 	return srv.Addr(), nil
 }
@@ -132,6 +156,9 @@ func (a *App) ensureServer(ctx context.Context, c *adb.Client) error {
 		if lookErr != nil && !explicit {
 			hint = "install Android platform-tools (adb) and run `adb start-server`, or use --adb HOST:PORT"
 		}
+		if host := unresolvedHost(ctx, c.Addr()); host != "" {
+			return fmt.Errorf("%w at %s: the host name %s could not be resolved (check its spelling, or use its IP address)", adb.ErrServerUnreachable, c.Addr(), host)
+		}
 		// One sentence: where, why, what to do (err repeats the address).
 		return fmt.Errorf("%w at %s (%s): %s", adb.ErrServerUnreachable, c.Addr(), unreachableReason(err), hint)
 	}
@@ -158,30 +185,28 @@ func (a *App) startADBServer(ctx context.Context, adbPath string) error {
 	return cmd.Run()
 }
 
-// device returns the device chosen by -s, $ANDROID_SERIAL, or the only one.
+// device returns the device chosen by -s, $ANDROID_SERIAL, or the only
+// one of every ADB server: -s HOST:PORT/SERIAL names its server, a bare
+// serial is looked up on all of them.
 func (a *App) device(ctx context.Context) (adb.Device, error) {
-	c, err := a.client(ctx)
+	clients, err := a.clients(ctx)
 	if err != nil {
 		return nil, err
 	}
 	serial := adb.ResolveSerial(a.Global.Serial, a.IO.Getenv)
-	if len(a.Global.ADB) > 1 {
-		return a.deviceOfSeveral(ctx, serial)
+	if server, bare, ok := splitServerSerial(serial); ok {
+		c := clientAt(clients, server)
+		if c == nil {
+			return nil, usagef("-s %s names the ADB server %s, but miacct talks to %s: give it with --adb %s", serial, server, joinAddrs(clients), server)
+		}
+		clients, serial = []*adb.Client{c}, bare
 	}
-	dev, err := c.Device(ctx, serial)
-	if err != nil {
-		return nil, err
-	}
-	return a.wrapDevice(dev)
-}
-
-// deviceOfSeveral picks one device among several ADB servers: -s
-// HOST:PORT/SERIAL names the server, a bare serial is looked up on all,
-// no serial means the only device of all.
-func (a *App) deviceOfSeveral(ctx context.Context, serial string) (adb.Device, error) {
-	clients, err := a.clients(ctx)
-	if err != nil {
-		return nil, err
+	if len(clients) == 1 {
+		dev, err := clients[0].Device(ctx, serial)
+		if err != nil {
+			return nil, err
+		}
+		return a.wrapDevice(dev)
 	}
 	var all []adb.DeviceInfo
 	var matches []*adb.Client
@@ -192,7 +217,7 @@ func (a *App) deviceOfSeveral(ctx context.Context, serial string) (adb.Device, e
 		}
 		for _, d := range list {
 			all = append(all, d)
-			if serial == "" || serial == d.Serial || serial == d.Server+"/"+d.Serial {
+			if serial == "" || serial == d.Serial {
 				matches = append(matches, c)
 			}
 		}
@@ -208,9 +233,6 @@ func (a *App) deviceOfSeveral(ctx context.Context, serial string) (adb.Device, e
 		}
 		return nil, &adb.MultipleDevicesError{Devices: all}
 	}
-	if _, bare, ok := strings.Cut(serial, "/"); ok {
-		serial = bare
-	}
 	dev, err := matches[0].Device(ctx, serial)
 	if err != nil {
 		return nil, err
@@ -218,10 +240,43 @@ func (a *App) deviceOfSeveral(ctx context.Context, serial string) (adb.Device, e
 	return a.wrapDevice(dev)
 }
 
+// clientAt is the client of the server at addr (HOST:PORT as given, or
+// as resolved), nil when none.
+func clientAt(clients []*adb.Client, addr string) *adb.Client {
+	want, err := adb.ResolveServer(strings.TrimPrefix(addr, "tcp:"), func(string) string { return "" })
+	for _, c := range clients {
+		if c.Addr() == addr || err == nil && c.Addr() == want {
+			return c
+		}
+	}
+	return nil
+}
+
 // wrapDevice puts the decorators the global flags ask for around a device
 // (--record). Every command that talks to a phone gets its device here.
 func (a *App) wrapDevice(dev adb.Device) (adb.Device, error) {
+	if a.Global.Verbose && a.Global.Fake == "" {
+		dev = verboseDevice{Device: dev, app: a}
+	}
 	return a.recordDevice(dev)
+}
+
+// unresolvedHost returns the host of addr when it is a name that does
+// not resolve, "" otherwise (an IP address, or a name that resolves).
+func unresolvedHost(ctx context.Context, addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || net.ParseIP(host) != nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := net.DefaultResolver.LookupHost(ctx, host); err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) {
+			return host
+		}
+	}
+	return ""
 }
 
 // unreachableReason says in two words why nothing answered at the server

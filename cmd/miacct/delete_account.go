@@ -13,11 +13,16 @@ import (
 // DeleteAccountOptions are the options of `miacct delete-account`.
 type DeleteAccountOptions struct {
 	FlowOptions
-	From string
+	From string // --from STEP
+}
+
+// spec is the run delete-account makes of its options.
+func (o *DeleteAccountOptions) spec() runSpec {
+	return runSpec{command: cmdDeleteAccount, job: flows.Job{Flow: flows.FlowDeleteAccount, From: o.From}}
 }
 
 func newDeleteAccountCmd(app *App) *cobra.Command {
-	opts := &DeleteAccountOptions{FlowOptions: FlowOptions{App: app}}
+	opts := &DeleteAccountOptions{FlowOptions: newFlowOptions(app)}
 	cmd := &cobra.Command{
 		Use:   "delete-account",
 		Short: "Delete the Xiaomi Account for good, on Xiaomi's site in the phone's browser",
@@ -38,21 +43,21 @@ A captcha or an unknown page stops with exit 6 and what to do by hand;
   printf '%s\n%s\n' "$PW" 482916 | miacct --fake miui14-en delete-account --password-stdin --code-stdin --yes
   miacct delete-account --manual
   miacct remove --delete-account          # the whole guide: steps 1-12`,
-		Args: requireNoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runFlow(cmd.Context(), &opts.FlowOptions, runSpec{command: "delete-account", job: flows.Job{Flow: flows.FlowDeleteAccount, From: opts.From}})
+			return runFlow(cmd.Context(), &opts.FlowOptions, opts.spec())
 		},
 	}
-	addFlowFlags(cmd, &opts.FlowOptions)
-	addDeleteFlags(cmd, &opts.FlowOptions)
+	addRunFlags(cmd, &opts.FlowOptions)
+	addSiteFlags(cmd, &opts.FlowOptions)
 	addFleetFlags(cmd, &opts.FlowOptions)
 	cmd.Flags().StringVar(&opts.From, "from", "", "resume from `STEP` (see miacct steps)")
 	cmd.Flags().BoolVar(&opts.Manual, "manual", false, "only open the delete page on the phone and print the remaining steps")
 	return cmd
 }
 
-// addDeleteFlags binds the flags of the web steps.
-func addDeleteFlags(cmd *cobra.Command, opts *FlowOptions) {
+// addSiteFlags binds the flags of the web steps.
+func addSiteFlags(cmd *cobra.Command, opts *FlowOptions) {
 	cmd.Flags().StringVar(&opts.Account, "account", "", "Xiaomi Account `ID` to sign in to the site with (default: the phone's)")
 	cmd.Flags().BoolVar(&opts.CodeStdin, "code-stdin", false, "read the verification code from the next line of stdin (after the password)")
 }
@@ -77,9 +82,12 @@ func (a *App) codeAsker(fromStdin bool, lines *stdinLines) func(ctx context.Cont
 			}
 			code = strings.TrimSpace(line)
 		case a.IO.ReadSecret != nil && a.IO.CanPrompt():
+			// The live progress must not draw over the prompt.
+			release := a.holdDisplay()
 			a.IO.Errorf("Enter the code sent to %s: ", where)
 			line, err := a.IO.ReadSecret()
 			a.IO.Errorf("\n")
+			release()
 			if err != nil {
 				return flows.Secret{}, fmt.Errorf("read the verification code: %w", err)
 			}
@@ -97,11 +105,7 @@ func (a *App) codeAsker(fromStdin bool, lines *stdinLines) func(ctx context.Cont
 
 // confirmDeletion warns that deletion is permanent and, on a terminal,
 // has the user type the account id; without one it needs --yes.
-func (a *App) confirmDeletion(sess *flows.Session, st *flows.State, opts *FlowOptions, lines *stdinLines) error {
-	account := opts.Account
-	if account == "" && st != nil {
-		account = st.Account
-	}
+func (a *App) confirmDeletion(account string, opts *FlowOptions, lines *stdinLines) error {
 	if opts.Yes {
 		return nil
 	}
@@ -124,11 +128,22 @@ func (a *App) openDeletePageByHand(ctx context.Context, sess *flows.Session) err
 		return err
 	}
 	if a.Global.JSON {
-		return writeJSON(a.IO.Out, map[string]any{"ok": true, "exit_code": 0, "command": "delete-account", "manual": true, "url": flows.DeletePageURL, "remaining": flows.ManualSteps()})
+		return writeJSON(a.IO.Out, manualResult{Schema: schemaVersion, OK: true, Command: cmdDeleteAccount.String(), Manual: true, URL: flows.DeletePageURL, Remaining: flows.ManualSteps()})
 	}
 	a.IO.Printf("The delete page (%s) is open on %s. Finish on the phone:\n", flows.DeletePageURL, sess.Phone().Label())
 	for i, s := range flows.ManualSteps() {
 		a.IO.Printf("  %d. %s\n", i+1, s)
 	}
 	return nil
+}
+
+// manualResult is what delete-account --manual prints with --json.
+type manualResult struct {
+	Schema    int      `json:"schema"`
+	OK        bool     `json:"ok"`
+	ExitCode  int      `json:"exit_code"`
+	Command   string   `json:"command"`
+	Manual    bool     `json:"manual"`
+	URL       string   `json:"url"`
+	Remaining []string `json:"remaining"`
 }

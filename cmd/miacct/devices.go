@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"sync"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/flows"
@@ -16,38 +14,39 @@ import (
 // DevicesOptions are the options of `miacct devices`.
 type DevicesOptions struct {
 	App *App
-	All bool // accepted for symmetry: devices always lists every phone
 }
 
-// deviceRow is one device as `devices` shows it.
+// deviceRow is one device as `devices --json` prints it.
 type deviceRow struct {
-	Name      string  `json:"name"` // the serial, or HOST:PORT/SERIAL with several servers
-	Serial    string  `json:"serial"`
-	State     string  `json:"state"`
-	Brand     string  `json:"brand,omitempty"`
-	Model     string  `json:"model"`
-	ModelCode string  `json:"model_code,omitempty"`
-	OS        string  `json:"os"`
-	Android   string  `json:"android"`
-	Account   *string `json:"account"` // masked id; null when none
-	Server    string  `json:"server,omitempty"`
-	Error     string  `json:"error,omitempty"`
+	Schema int `json:"schema"`
+	deviceJSON
+	Error string `json:"error,omitempty"`
 }
+
+// describeParallel is how many phones devices asks at once: phones answer
+// slowly, and a listing should not load a server more than a fleet run.
+const describeParallel = 8
 
 func newDevicesCmd(app *App) *cobra.Command {
 	opts := &DevicesOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "devices",
 		Short: "List connected phones with their OS and Xiaomi Account",
+		Long: `devices lists every phone of every ADB server (--adb may be given several
+times; devices are then named HOST:PORT/SERIAL) with its state, model, OS,
+Android version and Xiaomi Account, masked.`,
 		Example: `  miacct devices
   miacct --fake miui14-en devices --json
   miacct --adb hub1:5037 --adb hub2:5037 devices`,
-		Args: requireNoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDevices(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.All, "all", false, "every phone of every --adb server (devices always lists them all)")
+	// devices always lists every phone; --all is taken, for scripts that
+	// pass it to every command, but not shown.
+	cmd.Flags().Bool("all", false, "every phone of every --adb server (devices always lists them all)")
+	_ = cmd.Flags().MarkHidden("all")
 	return cmd
 }
 
@@ -65,39 +64,34 @@ func runDevices(ctx context.Context, opts *DevicesOptions) error {
 			return fmt.Errorf("list devices at %s: %w", c.Addr(), err)
 		}
 		for _, d := range list {
-			rows = append(rows, deviceRow{Name: deviceName(d, len(clients) > 1), Serial: d.Serial, State: string(d.State), Model: d.Model, Server: d.Server})
+			rows = append(rows, deviceRow{Schema: schemaVersion, deviceJSON: deviceJSON{
+				Name: deviceName(d, len(clients) > 1), Serial: d.Serial, State: string(d.State), ModelCode: d.Model, Server: d.Server}})
 			owners = append(owners, c)
 		}
 	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8) // phones answer slowly; ask a few at once
+	var g errgroup.Group
+	g.SetLimit(describeParallel)
 	for i := range rows {
 		if rows[i].State != string(adb.StateDevice) {
 			continue
 		}
-		wg.Add(1)
-		go func(row *deviceRow, c *adb.Client) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			describeDevice(ctx, app, c, row)
-		}(&rows[i], owners[i])
+		g.Go(func() error {
+			describeDevice(ctx, app, owners[i], &rows[i])
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	if rows == nil {
 		rows = []deviceRow{}
 	}
 	if app.Global.JSON {
-		enc := json.NewEncoder(app.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return writeJSON(app.IO.Out, rows)
 	}
 	if len(rows) == 0 {
 		app.IO.Errorf("no devices connected to the ADB server at %s\n", joinAddrs(clients))
 		return nil
 	}
-	tw := tabwriter.NewWriter(app.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERIAL\tSTATE\tPHONE\tOS\tANDROID\tXIAOMI ACCOUNT")
+	table := [][]string{{"SERIAL", "STATE", "PHONE", "OS", "ANDROID", "XIAOMI ACCOUNT"}}
 	for _, r := range rows {
 		account := "none"
 		if r.Account != nil {
@@ -109,9 +103,12 @@ func runDevices(ctx context.Context, opts *DevicesOptions) error {
 		if r.Error != "" {
 			account = "? (" + r.Error + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.State, dash(r.Model), dash(r.OS), dash(r.Android), account)
+		table = append(table, []string{r.Name, r.State, dash(r.Model), dash(r.OS), dash(r.Android), account})
 	}
-	return tw.Flush()
+	for _, line := range fitTable(table, 5, app.IO.TerminalWidth()) {
+		app.IO.Printf("%s\n", line)
+	}
+	return nil
 }
 
 func describeDevice(ctx context.Context, app *App, c *adb.Client, row *deviceRow) {
@@ -128,16 +125,14 @@ func describeDevice(ctx context.Context, app *App, c *adb.Client, row *deviceRow
 		row.Error = err.Error()
 		return
 	}
-	row.Brand, row.Model, row.ModelCode, row.OS, row.Android = phone.Brand, phone.Name, phone.Model, phone.OS, phone.Android
+	d := newDeviceJSON(phone, "", false)
+	row.Brand, row.Model, row.ModelCode, row.OS, row.Android = d.Brand, d.Model, d.ModelCode, d.OS, d.Android
 	id, err := flows.XiaomiAccount(ctx, dev)
 	if err != nil {
 		row.Error = err.Error()
 		return
 	}
-	if id != "" {
-		masked := flows.MaskID(id)
-		row.Account = &masked
-	}
+	row.setAccount(id, false)
 }
 
 func dash(s string) string {

@@ -15,7 +15,18 @@ import (
 type DoctorOptions struct {
 	App      *App
 	All      bool // every phone of every --adb server
-	Parallel int
+	Parallel int  // with --all: at most this many at once; 0: all
+}
+
+// validate checks the options alone, before anything is reached.
+func (o *DoctorOptions) validate(serial string) error {
+	switch {
+	case o.Parallel < 0:
+		return usagef("--parallel must be 1 or more (0, the default, checks every phone at once)")
+	case o.All && serial != "":
+		return usagef("--all and -s cannot be used together")
+	}
+	return nil
 }
 
 func newDoctorCmd(app *App) *cobra.Command {
@@ -36,8 +47,11 @@ was off, as remove would). It starts no app and writes no setting.`,
   miacct --fake miui14-en-locked doctor
   miacct doctor --json
   miacct --adb hub1:5037 --adb hub2:5037 doctor --all`,
-		Args: requireNoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.validate(app.Global.Serial); err != nil {
+				return err
+			}
 			if opts.All {
 				return runDoctorAll(cmd.Context(), opts)
 			}
@@ -45,41 +59,56 @@ was off, as remove would). It starts no app and writes no setting.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "check every phone of every --adb server")
-	cmd.Flags().IntVar(&opts.Parallel, "parallel", DefaultParallel, "with --all: at most `N` phones at once")
+	cmd.Flags().IntVar(&opts.Parallel, "parallel", 0, "with --all: at most `N` phones at once (default: every phone, at most "+itoa(maxPerServer)+" per ADB server)")
 	return cmd
 }
 
-// doctorResult is the JSON doctor prints.
+// doctorResult is the JSON doctor prints. "device" is the phone as every
+// command describes it; "phone" is kept for scripts written before.
 type doctorResult struct {
+	Schema   int           `json:"schema"`
 	OK       bool          `json:"ok"`
 	ExitCode int           `json:"exit_code"`
+	Device   *deviceJSON   `json:"device,omitempty"`
 	Phone    *flows.Phone  `json:"phone,omitempty"`
 	Checks   []flows.Check `json:"checks"`
 }
 
+func newDoctorResult(d *flows.Diagnosis) doctorResult {
+	r := doctorResult{Schema: schemaVersion, OK: d.OK(), Phone: d.Phone, Checks: d.Checks}
+	if d.Phone != nil {
+		r.Device = newDeviceJSON(d.Phone, "", false)
+		r.Device.State = string(adb.StateDevice)
+		for _, c := range d.Checks {
+			if c.Name == flows.CheckAccount && c.Status == flows.CheckPass {
+				r.Device.Account = accountInDetail(c.Detail)
+			}
+		}
+	}
+	return r
+}
+
+// accountInDetail is the masked account id the account check names
+// ("Xiaomi Account 12******90").
+func accountInDetail(detail string) *string {
+	_, id, ok := strings.Cut(detail, "Xiaomi Account ")
+	if !ok || id == "" {
+		return nil
+	}
+	id = strings.Fields(id)[0]
+	return &id
+}
+
 func runDoctor(ctx context.Context, opts *DoctorOptions) error {
 	app := opts.App
-	var client *adb.Client
 	d := flows.Diagnose(ctx, flows.DoctorTarget{
 		Server: func(ctx context.Context) error {
-			var err error
-			client, err = app.client(ctx)
+			_, err := app.clients(ctx)
 			return err
 		},
-		Device: func(ctx context.Context) (adb.Device, error) {
-			serial := adb.ResolveSerial(app.Global.Serial, app.IO.Getenv)
-			if len(app.Global.ADB) > 1 {
-				// -s HOST:PORT/SERIAL names the server, as for the other commands.
-				return app.deviceOfSeveral(ctx, serial)
-			}
-			dev, err := client.Device(ctx, serial)
-			if err != nil {
-				return nil, err
-			}
-			return app.wrapDevice(dev)
-		},
+		Device: app.device,
 	})
-	out := &doctorResult{OK: d.OK(), Phone: d.Phone, Checks: d.Checks}
+	out := newDoctorResult(d)
 	failed := d.FirstFailure()
 	if failed != nil {
 		// Bad input (a malformed --adb, an unknown fixture) is not a
@@ -149,6 +178,14 @@ func printDoctor(app *App, d *flows.Diagnosis) {
 	}
 }
 
+// doctorAllResult is the JSON of `doctor --all`.
+type doctorAllResult struct {
+	Schema   int           `json:"schema"`
+	OK       bool          `json:"ok"`
+	ExitCode int           `json:"exit_code"`
+	Devices  []doctorPhone `json:"devices"`
+}
+
 // doctorPhone is one phone of `doctor --all`.
 type doctorPhone struct {
 	Name   string `json:"name"`
@@ -160,12 +197,6 @@ type doctorPhone struct {
 // exits with the worst phone's code.
 func runDoctorAll(ctx context.Context, opts *DoctorOptions) error {
 	app := opts.App
-	if app.Global.Serial != "" {
-		return usagef("--all and -s cannot be used together")
-	}
-	if opts.Parallel <= 0 {
-		return usagef("--parallel must be at least 1")
-	}
 	phones, err := app.discover(ctx)
 	if err != nil {
 		return err
@@ -176,7 +207,7 @@ func runDoctorAll(ctx context.Context, opts *DoctorOptions) error {
 	for i, p := range phones {
 		index[p] = i
 	}
-	app.forEach(ctx, phones, opts.Parallel, func(p *fleetPhone) {
+	forEachPhone(ctx, phones, opts.Parallel, func(p *fleetPhone) {
 		i := index[p]
 		d := flows.Diagnose(ctx, flows.DoctorTarget{
 			Server: func(context.Context) error { return nil }, // listed it
@@ -188,7 +219,10 @@ func runDoctorAll(ctx context.Context, opts *DoctorOptions) error {
 				return app.wrapDevice(dev)
 			},
 		})
-		r := doctorPhone{Name: p.name, Server: p.info.Server, doctorResult: doctorResult{OK: d.OK(), Phone: d.Phone, Checks: d.Checks}}
+		r := doctorPhone{Name: p.name, Server: p.info.Server, doctorResult: newDoctorResult(d)}
+		if r.Device != nil {
+			r.Device.Name, r.Device.Server = p.name, p.info.Server
+		}
 		if f := d.FirstFailure(); f != nil {
 			r.ExitCode = doctorExit(f)
 		}
@@ -202,7 +236,7 @@ func runDoctorAll(ctx context.Context, opts *DoctorOptions) error {
 		}
 	}
 	if app.Global.JSON {
-		if err := writeJSON(app.IO.Out, map[string]any{"ok": worst == ExitOK, "exit_code": worst, "devices": results}); err != nil {
+		if err := writeJSON(app.IO.Out, doctorAllResult{Schema: schemaVersion, OK: worst == ExitOK, ExitCode: worst, Devices: results}); err != nil {
 			return err
 		}
 	} else {

@@ -349,8 +349,7 @@ func startFakeServe(t *testing.T, args ...string) string {
 	t.Helper()
 	out := &lineWriter{line: make(chan string, 1)}
 	var errOut bytes.Buffer
-	stop := make(chan struct{})
-	app := &App{IO: &IOStreams{In: strings.NewReader(""), Out: out, ErrOut: &syncWriter{w: &errOut}, Getenv: func(string) string { return "" }}, Stop: stop}
+	app := &App{IO: &IOStreams{In: strings.NewReader(""), Out: out, ErrOut: &syncWriter{w: &errOut}, Getenv: func(string) string { return "" }}}
 	root := newRootCmd(app)
 	root.SetArgs(append([]string{"fake", "serve"}, args...))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -361,7 +360,7 @@ func startFakeServe(t *testing.T, args ...string) string {
 		if err := <-done; err != nil {
 			t.Errorf("fake serve: %v", err)
 		}
-		app.cleanup()
+		_ = app.cleanup()
 	})
 	select {
 	case addr := <-out.line:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 
@@ -18,22 +19,19 @@ func needsFailureReport(err error) bool {
 
 // saveFailureReport writes what --report would have held about the
 // failure (the run's JSON, the failed step's screenshot and hierarchy, an
-// index.html) into a fresh temporary directory and returns it; "" when
-// it could not be written (then the reason is on stderr). Like --report,
-// it never holds the password: the password field shows dots in dumps
-// and screenshots, and messages never quote typed text.
-func (a *App) saveFailureReport(sess *flows.Session, res *flows.Result, out *runResult) string {
+// index.html) into a fresh private temporary directory and returns it.
+// Like --report, it never holds the password, and it masks the account
+// unless --show-account. An error is a *WriteError.
+func (a *App) saveFailureReport(ctx context.Context, sess *flows.Session, res *flows.Result, out *runResult, private *privacy) (string, error) {
 	dir, err := os.MkdirTemp("", "miacct-report-")
 	if err != nil {
-		a.IO.Errorf("miacct: save a failure report: %v\n", err)
-		return ""
+		return "", &WriteError{What: "failure report", Err: err}
 	}
-	rw, err := newReportWriter(dir)
+	rw, err := newReportWriter(ctx, dir, a.Global.Timeout)
 	if err != nil {
-		a.IO.Errorf("miacct: save a failure report: %v\n", err)
-		return ""
+		return "", &WriteError{What: "failure report", Err: err}
 	}
-	rw.session = sess
+	rw.attach(sess, private)
 	for _, st := range res.Steps {
 		if st.Status == flows.StatusFailed {
 			rw.StepFinished(st) // snapshots the screen the step failed on
@@ -42,8 +40,5 @@ func (a *App) saveFailureReport(sess *flows.Session, res *flows.Result, out *run
 		}
 	}
 	out.Report = dir
-	if err := rw.finish(out); err != nil {
-		a.IO.Errorf("miacct: save a failure report: %v\n", err)
-	}
-	return dir
+	return dir, rw.finish(out)
 }

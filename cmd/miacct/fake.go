@@ -38,7 +38,7 @@ func newFakeListCmd(app *App) *cobra.Command {
 		Use:     "list",
 		Short:   "List the built-in fake phones",
 		Example: "  miacct fake list",
-		Args:    requireNoArgs,
+		Args:    noArgs,
 		RunE:    func(cmd *cobra.Command, args []string) error { return runFakeList(opts) },
 	}
 }
@@ -49,7 +49,11 @@ func runFakeList(opts *FakeListOptions) error {
 		return err
 	}
 	if opts.App.Global.JSON {
-		return writeJSON(opts.App.IO.Out, list)
+		out := make([]fixtureJSON, len(list))
+		for i, f := range list {
+			out[i] = fixtureJSON{Schema: schemaVersion, Name: f.Name, Description: f.Description, Base: f.Base}
+		}
+		return writeJSON(opts.App.IO.Out, out)
 	}
 	tw := tabwriter.NewWriter(opts.App.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tDESCRIPTION")
@@ -57,6 +61,14 @@ func runFakeList(opts *FakeListOptions) error {
 		fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Description)
 	}
 	return tw.Flush()
+}
+
+// fixtureJSON is a built-in fake phone in `fake list --json`.
+type fixtureJSON struct {
+	Schema      int    `json:"schema"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Base        string `json:"base,omitempty"` // the fixture it changes, for an overlay
 }
 
 // FakeServeOptions are the options of `miacct fake serve`.
@@ -96,8 +108,8 @@ func newFakeServeCmd(app *App) *cobra.Command {
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:0", "`HOST:PORT` to listen on (port 0 picks a free one)")
 	cmd.Flags().StringVar(&opts.AddrFile, "addr-file", "", "write the address served on to `FILE` once listening (for scripts)")
 	cmd.Flags().IntVar(&opts.Copies, "copies", 1, "serve `N` copies of each scenario (own serials and accounts), e.g. a hub of 32 phones")
-	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 0, "really wait the fixture's latencies times `F` (0: simulated time, answers at once; 1: as slow as a ph)")
-	cmd.Flags().BoolVar(&opts.ADBD, "adbd", false, "serve ONE phone as a device daemon (ADB transport protocol) for a real adb server: `adb connect ADDR`")
+	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 0, "really wait the fixture's latencies times `F` (0: simulated time, answers at once; 1: as slow as a phone)")
+	cmd.Flags().BoolVar(&opts.ADBD, "adbd", false, "serve ONE phone as a device daemon (ADB transport protocol) for a real adb server, reached with adb connect")
 	cmd.Flags().BoolVar(&opts.ADBDAuth, "adbd-auth", false, "with --adbd: demand authentication, so the adb server lists the phone unauthorized")
 	return cmd
 }
@@ -155,10 +167,7 @@ func runFakeServe(ctx context.Context, opts *FakeServeOptions) error {
 			return fmt.Errorf("write --addr-file: %w", err)
 		}
 	}
-	select {
-	case <-ctx.Done():
-	case <-app.Stop:
-	}
+	<-ctx.Done() // a stop signal
 	return nil
 }
 

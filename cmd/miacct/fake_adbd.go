@@ -47,9 +47,6 @@ func runFakeServeADBD(ctx context.Context, opts *FakeServeOptions) error {
 			return fmt.Errorf("write --addr-file: %w", err)
 		}
 	}
-	select {
-	case <-ctx.Done():
-	case <-app.Stop:
-	}
+	<-ctx.Done() // a stop signal
 	return nil
 }

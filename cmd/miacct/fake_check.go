@@ -45,6 +45,7 @@ and line, and exits 2.`,
 
 // fixtureCheck is what `fake check` reports (and prints with --json).
 type fixtureCheck struct {
+	Schema      int             `json:"schema"`
 	OK          bool            `json:"ok"`
 	Name        string          `json:"name"`
 	Source      string          `json:"source"`
@@ -123,6 +124,7 @@ func runFakeCheck(opts *FakeCheckOptions) error {
 // checkFixture summarises a loaded (so valid) fixture.
 func checkFixture(fx *fixture.Fixture) *fixtureCheck {
 	res := &fixtureCheck{
+		Schema:      schemaVersion,
 		OK:          true,
 		Name:        fx.Name,
 		Source:      fx.Source,

@@ -15,17 +15,17 @@ import (
 func serveUntilListening(t *testing.T, opts FakeServeOptions) (string, *syncBuffer) {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
-	stop := make(chan struct{})
 	stderr := &syncBuffer{}
-	opts.App = &App{IO: &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: stderr, Getenv: func(string) string { return "" }}, Stop: stop}
+	opts.App = &App{IO: &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: stderr, Getenv: func(string) string { return "" }}}
 	opts.AddrFile = addrFile
 	if opts.Copies == 0 {
 		opts.Copies = 1
 	}
 	done := make(chan error, 1)
-	go func() { done <- runFakeServe(context.Background(), &opts) }()
+	ctx, stop := context.WithCancel(context.Background())
+	go func() { done <- runFakeServe(ctx, &opts) }()
 	t.Cleanup(func() {
-		close(stop)
+		stop()
 		if err := <-done; err != nil {
 			t.Errorf("fake serve: %v", err)
 		}

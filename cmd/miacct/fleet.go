@@ -7,20 +7,32 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
-	"sync"
-	"text/tabwriter"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/flows"
 )
 
-// DefaultParallel bounds how many phones a fleet run drives at once. A
-// hub rarely has more than 32 ports, and phones spend their time waiting
-// for their own screens, so 32 at once costs the computer little.
-const DefaultParallel = 32
+// maxPerServer bounds how many phones of one ADB server a fleet run
+// drives at once; --parallel (default: every phone) bounds them all.
+//
+// Why 64: phones spend their time waiting for their own screens, so the
+// computer is not the limit (32 phones at once took 1.13 times one
+// phone's time, BENCHMARKS.md). The ADB server is: it serves every
+// connection of every phone from one event loop, and one USB host
+// controller addresses at most 127 devices, hubs included. 64 is twice
+// the largest hub measured and leaves the server room for its own
+// connections; a device farm with more phones behind one server gets
+// them 64 at a time, each started as soon as another is done.
+const maxPerServer = 64
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // fleetPhone is one phone of a fleet run.
 type fleetPhone struct {
@@ -29,7 +41,7 @@ type fleetPhone struct {
 	client *adb.Client
 
 	pr       *phoneRun
-	password flows.Secret
+	verdict  lookVerdict
 	skip     string // why the phone is not run
 	skipErr  error  // the problem behind a skip, for the exit code
 	setupErr error  // the phone could not even be looked at
@@ -52,6 +64,7 @@ type fleetResult struct {
 
 // fleetOutput is the fleet's --json.
 type fleetOutput struct {
+	Schema   int            `json:"schema"`
 	OK       bool           `json:"ok"`
 	ExitCode int            `json:"exit_code"`
 	Command  string         `json:"command"`
@@ -61,26 +74,16 @@ type fleetOutput struct {
 }
 
 // runFleet runs remove or delete-account on every phone of every ADB
-// server, at most opts.Parallel at once; one phone failing never stops
-// the others.
-func runFleet(ctx context.Context, opts *FlowOptions, spec runSpec, lines *stdinLines, password flows.Secret) error {
-	app := opts.App
-	if spec.command == "step" {
-		return usagef("--all runs remove or delete-account; run single steps on one phone with -s SERIAL")
-	}
-	if app.Global.Serial != "" {
-		return usagef("--all and -s cannot be used together")
-	}
-	if opts.Parallel <= 0 {
-		return usagef("--parallel must be at least 1")
-	}
-	var passwords map[string]string
+// server at once (within --parallel and maxPerServer); one phone failing
+// never stops the others.
+func runFleet(ctx context.Context, in *flowInputs) error {
+	opts, spec, app := in.opts, in.spec, in.opts.App
 	if opts.Passwords != "" {
 		var err error
-		if passwords, err = readPasswordsFile(opts.Passwords, func(w string) { app.IO.Errorf("miacct: warning: %s\n", w) }); err != nil {
+		if in.passwords, err = readPasswordsFile(opts.Passwords, func(w string) { app.IO.Errorf("miacct: warning: %s\n", w) }); err != nil {
 			return err
 		}
-		app.noteSecrets(passwords)
+		app.noteSecrets(in.passwords)
 	}
 	phones, err := app.discover(ctx)
 	if err != nil {
@@ -90,15 +93,9 @@ func runFleet(ctx context.Context, opts *FlowOptions, spec runSpec, lines *stdin
 
 	// Look at every phone first (read-only), so the question can say
 	// what will happen to which phone.
-	app.forEach(ctx, phones, opts.Parallel, func(p *fleetPhone) {
-		app.inspectFleetPhone(ctx, p, opts, spec, lines, passwords, password)
+	forEachPhone(ctx, phones, opts.Parallel, func(p *fleetPhone) {
+		in.inspectFleetPhone(ctx, p)
 	})
-	runnable := 0
-	for _, p := range phones {
-		if p.pr != nil && p.skip == "" {
-			runnable++
-		}
-	}
 	defer func() {
 		for _, p := range phones {
 			if p.pr != nil {
@@ -106,36 +103,44 @@ func runFleet(ctx context.Context, opts *FlowOptions, spec runSpec, lines *stdin
 			}
 		}
 	}()
-	if runnable > 0 && !opts.DryRun {
-		if err := app.confirmFleet(phones, runnable, opts, spec, lines); err != nil {
-			return err
+	var asking []*fleetPhone
+	for _, p := range phones {
+		if p.pr != nil && p.skip == "" && p.verdict == verdictAsk {
+			asking = append(asking, p)
 		}
-		if opts.Passwords == "" && password.IsZero() && (spec.job.Needs(flows.NeedPassword) && !opts.DryRun) {
-			if password, err = app.passwordFrom(false, lines, true); err != nil {
+	}
+	if len(asking) > 0 && opts.acts() {
+		if spec.job.ChangesPhone() {
+			if err := app.confirmFleet(asking, opts, spec, in.lines); err != nil {
 				return err
 			}
-			for _, p := range phones {
-				if p.skip == "" {
-					p.password = password
-				}
+		}
+		if in.passwords == nil && spec.job.Needs(flows.NeedPassword) && in.shared.IsZero() {
+			pw, err := app.passwordFrom(false, in.lines, true)
+			if err != nil {
+				return err
+			}
+			in.shared = pw
+			for _, p := range asking {
+				p.pr.password = pw
 			}
 		}
 	}
 
-	board.start()
-	app.forEach(ctx, phones, opts.Parallel, func(p *fleetPhone) {
+	board.start(app)
+	forEachPhone(ctx, phones, opts.Parallel, func(p *fleetPhone) {
 		if p.pr == nil || p.skip != "" {
 			board.done(p)
 			return
 		}
 		start := time.Now()
-		p.pr.run(ctx, app, opts, spec, p.password)
+		p.pr.run(ctx, in)
 		p.took = time.Since(start)
 		board.done(p)
 	})
-	board.stop()
+	board.stop(app)
 
-	out := fleetSummary(phones, spec, opts)
+	out := fleetSummary(phones, in)
 	if app.Global.JSON {
 		if err := writeJSON(app.IO.Out, out); err != nil {
 			return err
@@ -188,30 +193,45 @@ func deviceName(d adb.DeviceInfo, several bool) string {
 	return d.Serial
 }
 
-// forEach runs fn for every phone, at most n at once.
-func (a *App) forEach(ctx context.Context, phones []*fleetPhone, n int, fn func(*fleetPhone)) {
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	for _, p := range phones {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			fn(p)
-		}()
+// forEachPhone runs fn for every phone, at most parallel at once (0:
+// all) and at most maxPerServer of one ADB server at once. It returns
+// when every fn has; phones not started when ctx ends are not run.
+func forEachPhone(ctx context.Context, phones []*fleetPhone, parallel int, fn func(*fleetPhone)) {
+	if parallel <= 0 {
+		parallel = len(phones)
 	}
-	wg.Wait()
+	servers := map[string]chan struct{}{}
+	for _, p := range phones {
+		if servers[p.info.Server] == nil {
+			servers[p.info.Server] = make(chan struct{}, maxPerServer)
+		}
+	}
+	var g errgroup.Group
+	g.SetLimit(max(1, parallel))
+	for _, p := range phones {
+		if ctx.Err() != nil {
+			break
+		}
+		slot := servers[p.info.Server]
+		g.Go(func() error {
+			select {
+			case slot <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+			defer func() { <-slot }()
+			fn(p)
+			return nil
+		})
+	}
+	_ = g.Wait()
 }
 
 // inspectFleetPhone opens a session on one phone and decides whether it
 // runs: non-Xiaomi, unauthorized and offline phones, and phones without a
 // password, are skipped with the reason.
-func (a *App) inspectFleetPhone(ctx context.Context, p *fleetPhone, opts *FlowOptions, spec runSpec, lines *stdinLines, passwords map[string]string, shared flows.Secret) {
+func (in *flowInputs) inspectFleetPhone(ctx context.Context, p *fleetPhone) {
+	opts, app := in.opts, in.opts.App
 	switch p.info.State {
 	case adb.StateDevice:
 	case adb.StateUnauthorized:
@@ -223,7 +243,7 @@ func (a *App) inspectFleetPhone(ctx context.Context, p *fleetPhone, opts *FlowOp
 	}
 	dev, err := p.client.Device(ctx, p.info.Serial)
 	if err == nil {
-		dev, err = a.wrapDevice(dev)
+		dev, err = app.wrapDevice(dev)
 	}
 	if err != nil {
 		p.setupErr = err
@@ -231,41 +251,25 @@ func (a *App) inspectFleetPhone(ctx context.Context, p *fleetPhone, opts *FlowOp
 	}
 	var reportDir string
 	if opts.Report != "" {
-		reportDir = opts.Report + string(os.PathSeparator) + safeName(p.name)
+		reportDir = filepath.Join(opts.Report, safeName(p.name))
 	}
-	pr, err := a.openPhone(ctx, dev, opts, spec, lines, p.progress, reportDir)
+	pr, err := in.openPhone(ctx, dev, p.progress, reportDir)
 	if err != nil {
 		p.setupErr = err
 		return
 	}
+	pr.target = []string{"--adb", p.info.Server, "-s", p.info.Serial}
 	p.pr = pr
 	if !pr.sess.Phone().IsXiaomi() {
 		p.skip = "not a Xiaomi phone (" + pr.sess.Phone().Name + ", " + pr.sess.Phone().OS + ")"
 		return
 	}
-	account := ""
-	if pr.state != nil {
-		account = pr.state.Account
+	p.verdict = verdictOf(in.spec.job, pr.sess.Phone(), pr.state)
+	if p.verdict != verdictAsk {
+		return // preflight says what it found; no password needed
 	}
-	if (spec.job.Needs(flows.NeedPassword) && !opts.DryRun) && !(account == "" && spec.command == "remove") {
-		switch {
-		case passwords != nil:
-			pw, ok := passwords[p.info.Serial]
-			if !ok && account != "" {
-				pw, ok = passwords[account]
-			}
-			if !ok {
-				p.skip, p.skipErr = "no password for this phone in "+opts.Passwords+" (by serial or account id)", flows.ErrBadPassword
-				return
-			}
-			if err := flows.CheckPassword(pw); err != nil {
-				p.skip, p.skipErr = "its password in "+opts.Passwords+" cannot be used: "+strings.TrimPrefix(err.Error(), flows.ErrBadPassword.Error()+": "), err
-				return
-			}
-			p.password = flows.NewSecret(pw)
-		default:
-			p.password = shared
-		}
+	if pr.password, err = in.password(pr, false); err != nil {
+		p.skip, p.skipErr = strings.TrimPrefix(err.Error(), flows.ErrBadPassword.Error()+": "), err
 	}
 }
 
@@ -275,18 +279,15 @@ func safeName(name string) string {
 }
 
 // confirmFleet asks once for the whole fleet; without a terminal --yes.
-func (a *App) confirmFleet(phones []*fleetPhone, runnable int, opts *FlowOptions, spec runSpec, lines *stdinLines) error {
+func (a *App) confirmFleet(phones []*fleetPhone, opts *FlowOptions, spec runSpec, lines *stdinLines) error {
 	if opts.Yes {
 		return nil
 	}
 	if !a.IO.CanPrompt() {
-		return usagef("not on a terminal, so miacct cannot ask before changing %d phones: pass --yes to go ahead", runnable)
+		return usagef("not on a terminal, so miacct cannot ask before changing %d phones: pass --yes to go ahead", len(phones))
 	}
 	a.IO.Errorf("Phones to run on:\n")
 	for _, p := range phones {
-		if p.skip != "" || p.pr == nil {
-			continue
-		}
 		acct := "no account"
 		if p.pr.state != nil && p.pr.state.Account != "" {
 			acct = "Xiaomi Account " + flows.MaskID(p.pr.state.Account)
@@ -295,9 +296,9 @@ func (a *App) confirmFleet(phones []*fleetPhone, runnable int, opts *FlowOptions
 	}
 	if spec.deletes() {
 		a.IO.Errorf("This signs the accounts out and deletes them for good; it cannot be undone.\n")
-		a.IO.Errorf("Type the number of phones (%d) to confirm: ", runnable)
+		a.IO.Errorf("Type the number of phones (%d) to confirm: ", len(phones))
 		answer, err := lines.next()
-		if err != nil || strings.TrimSpace(answer) != fmt.Sprint(runnable) {
+		if err != nil || strings.TrimSpace(answer) != fmt.Sprint(len(phones)) {
 			return usagef("not confirmed: nothing was changed")
 		}
 		return nil
@@ -306,7 +307,7 @@ func (a *App) confirmFleet(phones []*fleetPhone, runnable int, opts *FlowOptions
 	if opts.KeepData {
 		what = "keep their data on the phones"
 	}
-	return a.confirm(fmt.Sprintf("Sign out of the Xiaomi accounts on these %d phones and %s?", runnable, what), false, lines)
+	return a.confirm(fmt.Sprintf("Sign out of the Xiaomi accounts on these %d phones and %s?", len(phones), what), false, lines)
 }
 
 // readPasswordsFile reads FILE: CSV lines of `serial or account id,
@@ -318,6 +319,9 @@ func readPasswordsFile(path string, warn func(string)) (map[string]string, error
 	if err != nil {
 		return nil, usagef("--passwords: %v", err)
 	}
+	if !st.Mode().IsRegular() {
+		return nil, usagef("--passwords %s is not a regular file", path)
+	}
 	warning, err := checkPasswordsFile(path, st)
 	if err != nil {
 		return nil, err
@@ -325,12 +329,11 @@ func readPasswordsFile(path string, warn func(string)) (map[string]string, error
 	if warning != "" {
 		warn(warning)
 	}
-	f, err := os.Open(path)
+	data, err := readSmallFile(path, 1<<20)
 	if err != nil {
 		return nil, usagef("--passwords: %v", err)
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
+	r := csv.NewReader(strings.NewReader(string(data)))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = false
 	out := map[string]string{}
@@ -369,7 +372,7 @@ func readPasswordsFile(path string, warn func(string)) (map[string]string, error
 }
 
 // exitRank orders exit codes from worst to best, for the fleet's code.
-var exitRank = [...]int{ExitInterrupted, ExitError, ExitTimeout, ExitScreen, ExitWrongPass, ExitNotReady, ExitNoDevice, ExitUsage, ExitOK}
+var exitRank = [...]int{ExitInterrupted, ExitError, ExitIO, ExitTimeout, ExitScreen, ExitWrongPass, ExitNotReady, ExitNoDevice, ExitUsage, ExitOK}
 
 func worse(a, b int) int {
 	for _, c := range exitRank {
@@ -383,8 +386,9 @@ func worse(a, b int) int {
 	return a
 }
 
-func fleetSummary(phones []*fleetPhone, spec runSpec, opts *FlowOptions) *fleetOutput {
-	out := &fleetOutput{OK: true, Command: spec.command, Summary: map[string]int{}}
+func fleetSummary(phones []*fleetPhone, in *flowInputs) *fleetOutput {
+	spec, opts := in.spec, in.opts
+	out := &fleetOutput{Schema: schemaVersion, OK: true, Command: spec.command.String(), Summary: map[string]int{}}
 	for _, p := range phones {
 		r := fleetResult{Name: p.name, Server: p.info.Server, Serial: p.info.Serial, State: string(p.info.State)}
 		code := ExitOK
@@ -397,14 +401,15 @@ func fleetSummary(phones []*fleetPhone, spec runSpec, opts *FlowOptions) *fleetO
 			if p.skipErr != nil {
 				code = ExitCode(p.skipErr)
 			}
-			if p.pr != nil && p.pr.state != nil && p.pr.out == nil {
-				r.runResult = &runResult{Command: spec.command, Device: newDeviceSummary(p.pr.sess, p.pr.state, opts.Account), Steps: []flows.StepResult{}}
+			if p.pr != nil && p.pr.out == nil {
+				r.runResult = &runResult{Schema: schemaVersion, Command: spec.command.String(), ExitCode: code,
+					Device: newDeviceJSON(p.pr.sess.Phone(), in.accountOf(p.pr.state), opts.ShowAccount), Steps: []flows.StepResult{}}
 			}
 		case p.pr != nil && p.pr.out != nil:
 			r.runResult = p.pr.out
 			code = p.pr.out.ExitCode
 			switch {
-			case p.pr.res.Err != nil:
+			case code != ExitOK:
 				r.Result = "failed"
 			case p.pr.res.NothingToDo:
 				r.Result = "nothing-to-do"
@@ -415,11 +420,14 @@ func fleetSummary(phones []*fleetPhone, spec runSpec, opts *FlowOptions) *fleetO
 			r.Result, r.Reason = "failed", "not run (interrupted)"
 			code = ExitInterrupted
 		}
+		if r.runResult != nil {
+			r.runResult.Device.Name, r.runResult.Device.Server, r.runResult.Device.State = p.name, p.info.Server, string(p.info.State)
+		}
 		out.Summary[r.Result]++
 		if code != ExitOK {
 			out.OK = false
 			out.ExitCode = worse(out.ExitCode, code)
-			out.Retry = append(out.Retry, retryCommand(p, spec, opts))
+			out.Retry = append(out.Retry, retryLine(p, in).String())
 		}
 		out.Devices = append(out.Devices, r)
 	}
@@ -429,53 +437,53 @@ func fleetSummary(phones []*fleetPhone, spec runSpec, opts *FlowOptions) *fleetO
 	return out
 }
 
-// retryCommand is the command that retries one phone where it stopped.
-func retryCommand(p *fleetPhone, spec runSpec, opts *FlowOptions) string {
-	cmd := fmt.Sprintf("miacct --adb %s -s %s %s", p.info.Server, p.info.Serial, spec.command)
-	if spec.job.DeleteAccount {
-		cmd += " --delete-account"
+// retryLine is the command that retries one phone where it stopped.
+func retryLine(p *fleetPhone, in *flowInputs) resumeLine {
+	line := resumeLine{target: []string{"--adb", p.info.Server, "-s", p.info.Serial}, spec: in.spec, opts: in.opts}
+	if p.pr != nil && p.pr.res != nil {
+		line.from = p.pr.res.Resume
 	}
-	if p.pr != nil && p.pr.res != nil && p.pr.res.Resume != "" {
-		cmd += " --from " + p.pr.res.Resume
-	}
-	if opts.KeepData {
-		cmd += " --keep-data"
-	}
-	if opts.NoReboot {
-		cmd += " --no-reboot"
-	}
-	return cmd
+	return line
 }
 
+// printFleet prints the fleet's table, sized to the terminal: RESULT is
+// cut to what fits, and the full reason of each phone that did not
+// finish follows below, wrapped, with the command that retries it.
 func printFleet(app *App, phones []*fleetPhone, out *fleetOutput) {
-	tw := tabwriter.NewWriter(app.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PHONE\tMODEL\tACCOUNT\tRESULT\tTIME")
+	width := app.IO.TerminalWidth()
+	rows := [][]string{{"PHONE", "MODEL", "ACCOUNT", "RESULT", "TIME"}}
+	var details []string
 	for i, p := range phones {
 		r := out.Devices[i]
 		model, account := "-", "-"
 		if p.pr != nil {
 			model = p.pr.sess.Phone().Name
-			if p.pr.state != nil {
+			if r.runResult != nil && r.runResult.Device != nil {
 				account = "none"
-				if p.pr.state.Account != "" {
-					account = flows.MaskID(p.pr.state.Account)
+				if a := r.runResult.Device.Account; a != nil {
+					account = *a
 				}
 			}
 		}
-		result := r.Result
-		switch {
-		case r.Reason != "":
-			result += ": " + r.Reason
-		case r.runResult != nil && r.runResult.Error != "":
-			result += ": " + r.runResult.Error
+		result, reason := r.Result, r.Reason
+		if reason == "" && r.runResult != nil {
+			reason = r.runResult.Error
+		}
+		if reason != "" {
+			result += ": " + reason
+			if r.Result != "ok" && r.Result != "nothing-to-do" {
+				details = append(details, p.name+": "+reason)
+			}
 		}
 		took := "-"
 		if p.took > 0 {
 			took = humanDuration(p.took)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.name, model, account, result, took)
+		rows = append(rows, []string{p.name, model, account, result, took})
 	}
-	_ = tw.Flush()
+	for _, line := range fitTable(rows, 3, width) {
+		app.IO.Printf("%s\n", line)
+	}
 	keys := make([]string, 0, len(out.Summary))
 	for k := range out.Summary {
 		keys = append(keys, k)
@@ -485,11 +493,17 @@ func printFleet(app *App, phones []*fleetPhone, out *fleetOutput) {
 	for _, k := range keys {
 		parts = append(parts, fmt.Sprintf("%d %s", out.Summary[k], k))
 	}
-	app.IO.Printf("%d phones: %s.\n", len(phones), strings.Join(parts, ", "))
+	app.IO.Printf("%s\n", wrapIndented("", fmt.Sprintf("%d phones: %s.", len(phones), strings.Join(parts, ", ")), 2, width))
+	if len(details) > 0 {
+		app.IO.Printf("\nWhy:\n")
+		for _, d := range details {
+			app.IO.Printf("%s\n", wrapIndented("  ", d, 4, width))
+		}
+	}
 	if len(out.Retry) > 0 {
-		app.IO.Printf("To retry the phones that did not finish (fix what their RESULT says first):\n")
+		app.IO.Printf("\nTo retry the phones that did not finish (fix what their RESULT says first):\n")
 		for _, r := range out.Retry {
-			app.IO.Printf("  %s\n", r)
+			app.IO.Printf("%s\n", wrapCommand("  ", r, width))
 		}
 	}
 }

@@ -25,15 +25,15 @@ import (
 // shell commands on, dump, screenshot, push to and pull from.
 func TestFakeServeWithAnIndependentGadbClient(t *testing.T) {
 	addrFile := filepath.Join(t.TempDir(), "addr")
-	stop := make(chan struct{})
 	var stderr bytes.Buffer
-	app := &App{IO: &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &stderr, Getenv: func(string) string { return "" }}, Stop: stop}
+	app := &App{IO: &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &stderr, Getenv: func(string) string { return "" }}}
 	done := make(chan error, 1)
+	ctx, stop := context.WithCancel(context.Background())
 	go func() {
-		done <- runFakeServe(context.Background(), &FakeServeOptions{App: app, Scenarios: []string{"miui14-en"}, Listen: "127.0.0.1:0", AddrFile: addrFile, Copies: 1})
+		done <- runFakeServe(ctx, &FakeServeOptions{App: app, Scenarios: []string{"miui14-en"}, Listen: "127.0.0.1:0", AddrFile: addrFile, Copies: 1})
 	}()
 	t.Cleanup(func() {
-		close(stop)
+		stop()
 		require.NoError(t, <-done)
 	})
 	var addr string

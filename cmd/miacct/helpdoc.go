@@ -9,9 +9,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/miacct/miacct/adb/fake/fixture"
-	"github.com/miacct/miacct/flows"
 )
 
 // exitCodeDoc is one documented exit code.
@@ -32,8 +29,9 @@ func exitCodeTable() []exitCodeDoc {
 		{ExitNotReady, "device not ready: locked, input injection off, not a Xiaomi phone"},
 		{ExitWrongPass, "the phone or the site said the password is wrong, or the site said the code is wrong or expired"},
 		{ExitScreen, "the phone showed a screen the step did not expect, or the site needs a person (captcha)"},
-		{ExitTimeout, "timeout (--timeout), or the phone dropped off ADB; the message names the --from step"},
-		{ExitInterrupted, "interrupted (Ctrl-C)"},
+		{ExitTimeout, "timeout (--timeout), the phone dropped off ADB, or it sent output that cannot be read; the message names the --from step"},
+		{ExitIO, "a file miacct writes (--report, --record, a failure report) could not be written, e.g. a full disk"},
+		{ExitInterrupted, "interrupted (Ctrl-C, SIGTERM, SIGHUP): the phone was put back"},
 	}
 }
 
@@ -53,12 +51,12 @@ type commandDoc struct {
 }
 
 // fleetExitNote is how a run on many phones picks its exit code.
-const fleetExitNote = "With --all: 0 when every phone succeeded or had nothing to do, else the worst\nphone's code (130, 1, 7, 6, 5, 4, 3, 2 from worst to least)."
+const fleetExitNote = "With --all: 0 when every phone succeeded or had nothing to do, else the worst\nphone's code (130, 1, 8, 7, 6, 5, 4, 3, 2 from worst to least)."
 
 // commandDocs documents every command that runs, by its path below
 // miacct ("fake serve"). A test fails when a command has no entry.
 func commandDocs() map[string]commandDoc {
-	all := []int{ExitOK, ExitError, ExitUsage, ExitNoDevice, ExitNotReady, ExitWrongPass, ExitScreen, ExitTimeout, ExitInterrupted}
+	all := []int{ExitOK, ExitError, ExitUsage, ExitNoDevice, ExitNotReady, ExitWrongPass, ExitScreen, ExitTimeout, ExitIO, ExitInterrupted}
 	device := []int{ExitOK, ExitError, ExitUsage, ExitNoDevice, ExitTimeout, ExitInterrupted}
 	local := []int{ExitOK, ExitError, ExitUsage}
 	run := jsonShape(reflect.TypeFor[runResult]())
@@ -75,13 +73,13 @@ func commandDocs() map[string]commandDoc {
 			},
 			exitsNote: "With --all: the worst phone's code.",
 			json: jsonShape(reflect.TypeFor[doctorResult]()) +
-				"\nWith --all: {\"ok\", \"exit_code\", \"devices\": [the same per phone, with \"name\", \"server\"]}",
+				"\nWith --all: {\"schema\", \"ok\", \"exit_code\", \"devices\": [the same per phone, with \"name\", \"server\"]}",
 		},
 		"remove":         {exits: all, exitsNote: fleetExitNote, json: run + "\nWith --all: " + fleet},
-		"delete-account": {exits: all, exitsNote: fleetExitNote, json: run + "\nWith --manual: {\"ok\", \"exit_code\", \"command\", \"manual\", \"url\", \"remaining\"}\nWith --all: " + fleet},
+		"delete-account": {exits: all, exitsNote: fleetExitNote, json: run + "\nWith --manual: " + jsonShape(reflect.TypeFor[manualResult]()) + "\nWith --all: " + fleet},
 		"step":           {exits: all, json: run},
-		"steps":          {exits: []int{ExitOK, ExitError}, json: "[" + jsonShape(reflect.TypeFor[flows.StepInfo]()) + ", ...]"},
-		"fake list":      {exits: []int{ExitOK, ExitError}, json: "[" + jsonShape(reflect.TypeFor[fixture.Summary]()) + ", ...]"},
+		"steps":          {exits: []int{ExitOK, ExitError}, json: "[" + jsonShape(reflect.TypeFor[stepJSON]()) + ", ...]"},
+		"fake list":      {exits: []int{ExitOK, ExitError}, json: "[" + jsonShape(reflect.TypeFor[fixtureJSON]()) + ", ...]"},
 		"fake serve": {
 			exits: local,
 			notes: map[int]string{ExitOK: "stopped with Ctrl-C", ExitUsage: "unknown or malformed fixture, bad --listen or --copies"},
@@ -171,7 +169,7 @@ func (d commandDoc) helpSections() string {
 	for _, para := range strings.Split(d.json, "\n") {
 		fmt.Fprintf(&b, "%s\n", wrapIndented("  ", para, 4, helpWidth))
 	}
-	b.WriteString("Keys that do not apply are left out. When the command stops before it\nruns (exit 2, or 3 without an ADB server), stdout is empty and the\nreason is on stderr.")
+	b.WriteString("Keys that do not apply are left out. A command that fails before it\ncan print its result prints {\"schema\", \"ok\": false, \"exit_code\", \"error\"}.")
 	return b.String()
 }
 

@@ -25,6 +25,9 @@ type IOStreams struct {
 	// ReadSecret reads a line from the terminal without echo; nil when
 	// there is no terminal to read from.
 	ReadSecret func() (string, error)
+	// Width is the terminal's width in columns, asked each time (the
+	// window may change); nil or 0: not a terminal, or it does not say.
+	Width func() int
 }
 
 // SystemIO returns the process's streams.
@@ -39,6 +42,14 @@ func SystemIO() *IOStreams {
 		Getenv: os.Getenv,
 	}
 	io.NoANSI = io.ErrTTY && !enableANSI(os.Stderr)
+	io.Width = func() int {
+		for _, f := range []*os.File{os.Stderr, os.Stdout} {
+			if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+				return w
+			}
+		}
+		return 0
+	}
 	if io.InTTY {
 		io.ReadSecret = func() (string, error) {
 			b, err := term.ReadPassword(int(os.Stdin.Fd()))

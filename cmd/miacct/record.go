@@ -31,7 +31,7 @@ func (a *App) startRecording(cmd *cobra.Command) error {
 	if a.Global.Record == "" {
 		return nil
 	}
-	if err := record.CheckDir(a.Global.Record); err != nil {
+	if err := checkNewDir(a.Global.Record); err != nil {
 		return &UsageError{Err: fmt.Errorf("--record: %w", err)}
 	}
 	// The command and its arguments (a step's name; never a secret: no
@@ -73,8 +73,6 @@ func (a *App) recordDevice(dev adb.Device) (adb.Device, error) {
 	return r, nil
 }
 
-// noteSecret tells the recorders about a secret the command read (the
-// password), also those made later.
 // noteSecrets notes every password of a --passwords file.
 func (a *App) noteSecrets(m map[string]string) {
 	for _, pw := range m {
@@ -82,6 +80,8 @@ func (a *App) noteSecrets(m map[string]string) {
 	}
 }
 
+// noteSecret tells the recorders about a secret the command read (the
+// password), also those made later.
 func (a *App) noteSecret(s string) {
 	rs := a.record
 	if rs == nil || s == "" {
@@ -96,22 +96,24 @@ func (a *App) noteSecret(s string) {
 }
 
 // finishRecording closes the recorders and says where the recordings are
-// (stderr: --json output stays machine-readable).
-func (a *App) finishRecording() {
+// (stderr: --json output stays machine-readable). A recording that could
+// not be written whole is a *WriteError (exit 8).
+func (a *App) finishRecording() error {
 	rs := a.record
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if len(rs.order) == 0 {
 		a.IO.Errorf("miacct: --record: this command did not talk to a phone, so nothing was recorded\n")
-		return
+		return nil
 	}
+	var failed error
 	for _, r := range rs.order {
 		err := r.Close()
 		st := r.Stats()
 		a.IO.Errorf("miacct: recorded %d device calls (%d screens, %d commands, %d screenshots) into %s\n",
 			st.Calls, st.Screens, st.Commands, st.Screenshots, r.Dir())
-		if err != nil {
-			a.IO.Errorf("miacct: the recording is incomplete: %v\n", err)
+		if err != nil && failed == nil {
+			failed = &WriteError{What: "recording in " + r.Dir(), Err: err}
 		}
 		if len(st.Replaced) > 0 {
 			var kinds []string
@@ -126,4 +128,5 @@ func (a *App) finishRecording() {
 	a.IO.Errorf("Look through the recording before you share it (%s explains what to check):\n"+
 		"miacct replaced passwords, account ids, e-mail addresses, phone numbers and serials, but\n"+
 		"not names, nor what screenshots show. Summary: miacct fake check %s\n", filepath.Join(dir, "README.md"), dir)
+	return failed
 }

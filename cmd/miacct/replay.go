@@ -24,15 +24,16 @@ func (a *App) watchReplay(fx *fixture.Fixture, ph *phone.Phone) {
 		return
 	}
 	dir := fx.Source
-	a.onExit(func() {
+	a.onExit(func() error {
 		unrecorded := ph.Unrecorded()
 		if err := writeReplayLog(dir, unrecorded); err != nil {
-			a.IO.Errorf("miacct: %v\n", err)
+			return &WriteError{What: replayLogName, Err: err}
 		}
 		if len(unrecorded) > 0 {
 			a.IO.Errorf("miacct: the replayed phone met %d actions its recording never saw; see %s\n",
 				len(unrecorded), filepath.Join(dir, replayLogName))
 		}
+		return nil
 	})
 }
 
@@ -47,7 +48,7 @@ func writeReplayLog(dir string, unrecorded []string) error {
 	}
 	path := filepath.Join(dir, replayLogName)
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

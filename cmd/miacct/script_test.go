@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -62,6 +63,9 @@ func TestScripts(t *testing.T) {
 			"globvar":   cmdGlobVar,
 			"samerun":   cmdSameRun,
 			"noprivate": cmdNoPrivate,
+			"fits":      cmdFits,
+			"signal":    cmdSignal,
+			"waitlog":   cmdWaitLog,
 		},
 	})
 }
@@ -185,4 +189,47 @@ func cmdGlobVar(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("globvar: %d paths match %s, want 1: %q", len(matches), args[0], matches)
 	}
 	ts.Setenv(args[1], matches[0])
+}
+
+// fits N stdout|stderr...: fail if a line of the named outputs is wider
+// than N columns (colour escapes do not count), so nothing wraps on a
+// terminal of N+1 columns.
+func cmdFits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: fits N stdout|stderr...")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("fits: %v", err)
+	}
+	for _, name := range args[1:] {
+		for i, line := range strings.Split(ts.ReadFile(name), "\n") {
+			if w := textWidth(stripEscapes(line)); w > n {
+				ts.Fatalf("%s line %d is %d columns wide, more than %d: %q", name, i+1, w, n, line)
+			}
+		}
+	}
+}
+
+// waitlog FILE REGEXP: wait (bounded) until a line of FILE, which a
+// background command writes, matches REGEXP.
+func cmdWaitLog(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitlog FILE REGEXP")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	if err != nil {
+		ts.Fatalf("waitlog: %v", err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if data, err := os.ReadFile(ts.MkAbs(args[0])); err == nil && re.Match(data) {
+			return
+		}
+		if time.Now().After(deadline) {
+			data, _ := os.ReadFile(ts.MkAbs(args[0]))
+			ts.Fatalf("no line of %s matches %s after 20s:\n%s", args[0], args[1], data)
+		}
+		time.Sleep(10 * time.Millisecond) // waiting for another process, not simulating the phone
+	}
 }

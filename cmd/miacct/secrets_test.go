@@ -46,7 +46,7 @@ func TestFindSecretDetectsLeaks(t *testing.T) {
 	clean := []string{
 		"Done: Xiaomi Account 12******90 is off Redmi Note 12 (6d8f2a41). 8 steps, 27 ADB calls, 8 screen reads, 14ms.",
 		`{"password": "[redacted]", "message": "the phone accepted the password and signed out"}`,
-		"6d8f2a41 shell: (8 chars)\n6d8f2a41 input text (37 chars)\n",
+		"6d8f2a41 shell: input text\n6d8f2a41 input text (typed; never logged)\n",
 		`printf '%s\n' "$PW" | miacct remove --password-stdin`,
 	}
 	for _, c := range clean {

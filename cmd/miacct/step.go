@@ -12,10 +12,16 @@ import (
 // StepOptions are the options of `miacct step NAME`.
 type StepOptions struct {
 	FlowOptions
+	Step string // NAME
+}
+
+// spec is the run step makes of its options.
+func (o *StepOptions) spec() runSpec {
+	return runSpec{command: cmdStep, job: flows.Job{Step: o.Step}}
 }
 
 func newStepCmd(app *App) *cobra.Command {
-	opts := &StepOptions{FlowOptions: FlowOptions{App: app}}
+	opts := &StepOptions{FlowOptions: newFlowOptions(app)}
 	cmd := &cobra.Command{
 		Use:   "step NAME",
 		Short: "Run one step on its own (see miacct steps)",
@@ -31,22 +37,30 @@ Steps: ` + strings.Join(flows.StepNames(), ", "),
   printf '%s\n' "$PW" | miacct step enter-password --password-stdin --yes`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usagef("step needs exactly one step NAME; the steps are: %s", strings.Join(flows.StepNames(), ", "))
+				return usageHelpf(cmd, "step needs exactly one step NAME; the steps are: %s", strings.Join(flows.StepNames(), ", "))
 			}
 			return nil
 		},
 		ValidArgs: flows.StepNames(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runFlow(cmd.Context(), &opts.FlowOptions, runSpec{command: "step", job: flows.Job{Step: args[0]}})
+			opts.Step = args[0]
+			return runFlow(cmd.Context(), &opts.FlowOptions, opts.spec())
 		},
 	}
-	addFlowFlags(cmd, &opts.FlowOptions)
-	addDeleteFlags(cmd, &opts.FlowOptions)
+	addRunFlags(cmd, &opts.FlowOptions)
+	addPhoneFlags(cmd, &opts.FlowOptions)
+	addSiteFlags(cmd, &opts.FlowOptions)
 	return cmd
 }
 
 // StepsOptions are the options of `miacct steps`.
 type StepsOptions struct{ App *App }
+
+// stepJSON is a step in `steps --json`.
+type stepJSON struct {
+	Schema int `json:"schema"`
+	flows.StepInfo
+}
 
 func newStepsCmd(app *App) *cobra.Command {
 	opts := &StepsOptions{App: app}
@@ -54,7 +68,7 @@ func newStepsCmd(app *App) *cobra.Command {
 		Use:     "steps",
 		Short:   "List the steps, in order, with the guide's step numbers",
 		Example: "  miacct steps\n  miacct steps --json",
-		Args:    requireNoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSteps(opts)
 		},
@@ -63,23 +77,28 @@ func newStepsCmd(app *App) *cobra.Command {
 
 func runSteps(opts *StepsOptions) error {
 	steps := flows.Steps()
+	io := opts.App.IO
 	if opts.App.Global.JSON {
-		return writeJSON(opts.App.IO.Out, steps)
+		out := make([]stepJSON, len(steps))
+		for i, s := range steps {
+			out[i] = stepJSON{Schema: schemaVersion, StepInfo: s}
+		}
+		return writeJSON(io.Out, out)
 	}
 	var flow flows.Flow
 	for _, s := range steps {
 		if s.Flow != flow {
 			if flow != "" {
-				opts.App.IO.Printf("\n")
+				io.Printf("\n")
 			}
 			flow = s.Flow
-			opts.App.IO.Printf("miacct %s:\n", flow)
+			io.Printf("miacct %s:\n", flow)
 		}
 		number := "  "
 		if s.Number > 0 {
 			number = fmt.Sprintf("%2d", s.Number)
 		}
-		opts.App.IO.Printf("%s  %-17s %s\n", number, s.Name, s.Summary)
+		io.Printf("%s  %-17s %s\n", number, s.Name, s.Summary)
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ var (
 
 // versionInfo is what `miacct version` prints.
 type versionInfo struct {
+	Schema   int    `json:"schema"`
 	Version  string `json:"version"`
 	Commit   string `json:"commit"`
 	Date     string `json:"date"`
@@ -38,6 +39,7 @@ type ldflagsInfo struct {
 func currentVersion() versionInfo {
 	bi, _ := debug.ReadBuildInfo()
 	info := resolveVersion(ldflagsInfo{Version: version, Commit: commit, Date: date}, bi)
+	info.Schema = schemaVersion
 	info.Platform = runtime.GOOS + "/" + runtime.GOARCH
 	if info.Go == "" {
 		info.Go = runtime.Version()
@@ -118,7 +120,7 @@ module's build information (the module version, and the git commit, its
 time and whether the work tree had changes). miacct --version prints the
 same.`,
 		Example: "  miacct version\n  miacct version --json",
-		Args:    requireNoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVersion(opts)
 		},

@@ -18,6 +18,7 @@ type WirelessOptions struct {
 
 // wirelessResult is what connect and disconnect print with --json.
 type wirelessResult struct {
+	Schema   int    `json:"schema"`
 	OK       bool   `json:"ok"`
 	ExitCode int    `json:"exit_code"`
 	Command  string `json:"command"`
@@ -104,7 +105,7 @@ func runWireless(ctx context.Context, opts *WirelessOptions, command string) err
 		reply, err = c.Disconnect(ctx, opts.Addr)
 	}
 	if app.Global.JSON {
-		out := wirelessResult{OK: err == nil, ExitCode: ExitCode(err), Command: command, Address: opts.Addr, Server: c.Addr(), Message: reply}
+		out := wirelessResult{Schema: schemaVersion, OK: err == nil, ExitCode: ExitCode(err), Command: command, Address: opts.Addr, Server: c.Addr(), Message: reply}
 		if err != nil {
 			out.Message = err.Error()
 		}

@@ -144,11 +144,11 @@ func (c *call) inputText(args []string) int {
 	p.counters.Texts++
 	if !typable(text) {
 		// KeyCharacterMap.getEvents returns null: nothing is typed.
-		p.logf("input text (%d chars) dropped: unmappable character", len([]rune(text)))
+		p.logf("input text dropped: unmappable character")
 		c.errorf("Warning: input text: a character cannot be typed with the virtual keyboard; nothing was typed\n")
 		return 0
 	}
-	p.logf("input text (%d chars)", len(text))
+	p.logf("input text (typed; never logged)")
 	res := &actionResult{}
 	p.typeLocked(c.s, text, res)
 	c.owed += res.sleep

@@ -196,7 +196,7 @@ func TestInputWithoutFocusedField(t *testing.T) {
 	if p.TypedText() != "abc" {
 		t.Errorf("TypedText = %q", p.TypedText())
 	}
-	if u := p.Unrecorded(); len(u) != 1 || u[0] != "unrecorded text (3 chars) on home: no focused field" {
+	if u := p.Unrecorded(); len(u) != 1 || u[0] != "unrecorded typed text on home: no focused field" {
 		t.Errorf("Unrecorded = %q", u)
 	}
 }

@@ -184,7 +184,7 @@ func New(fx *fixture.Fixture, opts Options) (*Phone, error) {
 	p.fsys = fake.NewMemFS()
 	for _, path := range slices.Sorted(maps.Keys(fx.Files)) {
 		if err := p.fsys.WriteFile(path, []byte(fx.Files[path]), 0o644, time.Time{}); err != nil {
-			return nil, fmt.Errorf("new phone: seed file %s: %w", path, err)
+			return nil, fmt.Errorf("new phone: initial file %s: %w", path, err)
 		}
 	}
 	for _, dir := range []string{"/sdcard", "/data/local/tmp"} {
@@ -566,16 +566,28 @@ func (p *Phone) signedInLocked() bool {
 	return false
 }
 
-// firstWord names a command line in logs by its first word only (the
-// rest may hold typed text).
+// firstWord names a command line in logs by its first words only (the
+// rest may hold typed text): the program, and for the tools that take a
+// subcommand (am start, dumpsys account, input tap) that word too. Never
+// a typed text, nor its length.
 func firstWord(cmd string) string {
-	f := strings.Fields(cmd)
+	// miacct's client wraps a shell command in ( ... ) to read its exit
+	// status; `exec` commands come bare.
+	f := strings.Fields(strings.TrimLeft(cmd, "( \t\n"))
 	if len(f) == 0 {
 		return "(empty)"
 	}
-	w := f[0]
+	w := strings.TrimRight(f[0], ";)")
 	if !safeName(w) {
-		return fmt.Sprintf("(%d chars)", len(w))
+		return "(a command line that does not start with a program name)"
+	}
+	switch w {
+	case "am", "pm", "cmd", "settings", "dumpsys", "input", "svc", "uiautomator", "wm", "content", "getprop":
+		if len(f) > 1 {
+			if sub := strings.TrimRight(f[1], ";)"); safeName(sub) && !strings.Contains(sub, "/") {
+				w += " " + sub
+			}
+		}
 	}
 	return w
 }

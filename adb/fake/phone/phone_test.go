@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -461,8 +462,33 @@ func TestLogNamesCommandsNotText(t *testing.T) {
 			t.Errorf("log holds typed text %q:\n%s", secret, got)
 		}
 	}
-	if !strings.Contains(got, "input text (12 chars)") {
+	if !strings.Contains(got, "input text (typed; never logged)") {
 		t.Errorf("log lacks the input text line:\n%s", got)
+	}
+	// Neither the typed text's length (it gives the password's away) nor
+	// a useless "(8 chars)" for a command: the command's first words.
+	if regexp.MustCompile(`\(\d+ chars\)`).MatchString(got) {
+		t.Errorf("log counts characters:\n%s", got)
+	}
+	if !strings.Contains(got, "shell: input tap") || !strings.Contains(got, "shell: input text\n") {
+		t.Errorf("log does not name the commands by their first words:\n%s", got)
+	}
+}
+
+// Commands are named by their first words, however the client wraps them.
+func TestFirstWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"(getprop\n)\necho :miacct-exit:$?":              "getprop",
+		"(dumpsys account; echo x\n)\necho :m:$?":        "dumpsys account",
+		"input text 'Mi pa$$'":                           "input text",
+		"am start -a android.settings.SETTINGS":          "am start",
+		"cat /proc/uptime; uiautomator dump /dev/tty":    "cat",
+		"'quoted' text":                                  "(a command line that does not start with a program name)",
+		"settings put global stay_on_while_plugged_in 0": "settings put",
+	} {
+		if got := firstWord(in); got != want {
+			t.Errorf("firstWord(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

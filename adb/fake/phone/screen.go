@@ -441,14 +441,14 @@ func (p *Phone) keyLocked(s *session, code int, res *actionResult) {
 // focused field and takes a text transition.
 func (p *Phone) typeLocked(s *session, text string, res *actionResult) {
 	if !p.awake {
-		p.logf("text (%d chars) ignored: display asleep", len(text))
+		p.logf("typed text ignored: display asleep")
 		return
 	}
 	p.typed.WriteString(text)
 	name := p.shownLocked()
 	path, ok := p.focusedFieldLocked(name)
 	if !ok {
-		p.unrecordedLocked(fmt.Sprintf("unrecorded text (%d chars) on %s: no focused field", len(text), name))
+		p.unrecordedLocked(fmt.Sprintf("unrecorded typed text on %s: no focused field", name))
 		return
 	}
 	st := p.ui.state(name)

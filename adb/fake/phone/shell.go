@@ -583,7 +583,7 @@ func (s *session) notFound(c *call, name string) error {
 func (p *Phone) logUnrecordedCommand(name string) {
 	what := "unrecorded command " + name
 	if !safeName(name) {
-		what = fmt.Sprintf("unrecorded command (%d chars)", len(name))
+		what = "unrecorded command (not a program name: not logged)"
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
