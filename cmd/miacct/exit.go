@@ -49,7 +49,7 @@ func ExitCode(err error) int {
 		errors.Is(err, flows.ErrBadPassword), errors.Is(err, flows.ErrUnknownStep):
 		return ExitUsage
 	case errors.As(err, &multi), errors.Is(err, adb.ErrServerUnreachable), errors.Is(err, adb.ErrNotADBServer), errors.Is(err, adb.ErrNoDevice),
-		errors.Is(err, adb.ErrDeviceNotFound), errors.Is(err, adb.ErrUnauthorized):
+		errors.Is(err, adb.ErrDeviceNotFound), errors.Is(err, adb.ErrUnauthorized), errors.Is(err, flows.ErrLocked):
 		return ExitNoDevice
 	case errors.Is(err, flows.ErrNotReady), errors.Is(err, adb.ErrInjectionDenied):
 		return ExitNotReady

@@ -134,6 +134,7 @@ func runFleet(ctx context.Context, opts *FlowOptions, spec runSpec, lines *stdin
 		board.done(p)
 	})
 	board.stop()
+	fleetSummaryOf(app, opts, phones)
 
 	out := fleetSummary(phones, spec, opts)
 	if app.Global.JSON {

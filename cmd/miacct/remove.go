@@ -38,6 +38,8 @@ On a terminal remove asks before changing the phone; otherwise it needs
 	addFlowFlags(cmd, &opts.FlowOptions)
 	addDeleteFlags(cmd, &opts.FlowOptions)
 	addFleetFlags(cmd, &opts.FlowOptions)
+	addCertificateFlags(cmd, &opts.ShopOptions)
+	addEventsFlag(cmd, &opts.ShopOptions)
 	cmd.Flags().BoolVar(&opts.DeleteAccount, "delete-account", false, "then delete the account for good on Xiaomi's site (see miacct delete-account)")
 	cmd.Flags().StringVar(&opts.From, "from", "", "resume from `STEP` (see miacct steps)")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "check the phone and print the plan; send no input, change nothing")

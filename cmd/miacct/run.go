@@ -40,6 +40,9 @@ type FlowOptions struct {
 	All       bool
 	Parallel  int    // at most this many phones at once
 	Passwords string // CSV file: serial or account id, password
+
+	// Shop features: certificates, events (shop.go).
+	ShopOptions
 }
 
 // runSpec says what to run: the command typed, and the job it runs.
@@ -103,6 +106,9 @@ func runFlow(ctx context.Context, opts *FlowOptions, spec runSpec) error {
 	}
 	if opts.Settle <= 0 {
 		return usagef("--settle must be positive, e.g. 10s")
+	}
+	if err := opts.ShopOptions.prepare(app, opts.Report); err != nil {
+		return err
 	}
 	isDestructive := spec.job.ChangesPhone() && !opts.DryRun && !opts.Manual
 	if isDestructive && !opts.Yes && !app.IO.CanPrompt() {
@@ -214,6 +220,7 @@ type phoneRun struct {
 	report *reportWriter
 	out    *runResult
 	res    *flows.Result
+	shop   *shopRun // the phone's lock, the certificate, events (shop.go)
 }
 
 // openPhone starts a session on dev and looks at the phone without
@@ -221,10 +228,16 @@ type phoneRun struct {
 // written to reportDir, if any).
 func (a *App) openPhone(ctx context.Context, dev adb.Device, opts *FlowOptions, spec runSpec, lines *stdinLines, observer flows.Observer, reportDir string) (*phoneRun, error) {
 	pr := &phoneRun{}
-	observers := multiObserver{observer}
+	shop, shopObservers, err := a.startShopRun(ctx, dev, opts, spec)
+	if err != nil {
+		return nil, err
+	}
+	pr.shop = shop
+	observers := append(multiObserver{observer}, shopObservers...)
 	if reportDir != "" {
 		var err error
 		if pr.report, err = newReportWriter(reportDir); err != nil {
+			pr.shop.close(ctx, a)
 			return nil, err
 		}
 		observers = append(observers, pr.report)
@@ -244,12 +257,14 @@ func (a *App) openPhone(ctx context.Context, dev adb.Device, opts *FlowOptions, 
 		Code:        a.codeAsker(opts.CodeStdin, lines),
 	})
 	if err != nil {
+		pr.shop.close(ctx, a)
 		return nil, err
 	}
 	pr.sess = sess
 	if pr.report != nil {
 		pr.report.session = sess
 	}
+	pr.shop.readBefore(ctx, sess, opts)
 	if spec.job.Step == "" || spec.job.Step == flows.StepPreflight || spec.flow() == flows.FlowDeleteAccount {
 		if pr.state, err = sess.Inspect(ctx); err != nil {
 			pr.close(ctx, a)
@@ -273,6 +288,7 @@ func (pr *phoneRun) run(ctx context.Context, a *App, opts *FlowOptions, spec run
 	} else if needsFailureReport(pr.res.Err) {
 		pr.out.Report = a.saveFailureReport(pr.sess, pr.res, pr.out)
 	}
+	pr.shop.finish(ctx, a, pr, opts)
 }
 
 // close puts back what the session changed, with a context of its own so
@@ -283,6 +299,7 @@ func (pr *phoneRun) close(ctx context.Context, a *App) {
 	if err := pr.sess.Close(rctx); err != nil {
 		a.IO.Errorf("miacct: %v\n", err)
 	}
+	pr.shop.close(ctx, a)
 }
 
 func question(sess *flows.Session, st *flows.State, opts *FlowOptions, spec runSpec) string {
