@@ -63,7 +63,10 @@ func (s *Session) ReadIMEIs(ctx context.Context, awake, locked bool) (imeis []st
 		if fatal(err) {
 			return nil, "", err
 		}
-		return nil, "the phone has no dial pad that takes *#06# (" + err.Error() + ")", nil
+		if errors.Is(err, adb.ErrActivityNotFound) {
+			return nil, "no dial pad on this phone answers *#06# (the dial intent does not resolve)", nil
+		}
+		return nil, "the dial pad could not be opened with *#06# (" + err.Error() + ")", nil
 	}
 	s.ui.Invalidate()
 	v, err := s.ui.Await(ctx, []string{screenIMEI}, ui.AwaitOptions{Detail: "after dialling *#06#"})

@@ -93,3 +93,12 @@ func (l *eventLog) emit(e event) {
 
 // jsonUnmarshal is json.Unmarshal (kept here with the other JSON readers).
 func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// jsonIndent is JSON for people, with a final newline.
+func jsonIndent(v any) ([]byte, error) {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}

@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -33,6 +34,7 @@ func exitCodeTable() []exitCodeDoc {
 		{ExitWrongPass, "the phone or the site said the password is wrong, or the site said the code is wrong or expired"},
 		{ExitScreen, "the phone showed a screen the step did not expect, or the site needs a person (captcha)"},
 		{ExitTimeout, "timeout (--timeout), or the phone dropped off ADB; the message names the --from step"},
+		{ExitNotVerified, "report verify: the certificate folder does not verify (a file missing, changed or added, or a bad signature)"},
 		{ExitInterrupted, "interrupted (Ctrl-C)"},
 	}
 }
@@ -63,7 +65,7 @@ func commandDocs() map[string]commandDoc {
 	local := []int{ExitOK, ExitError, ExitUsage}
 	run := jsonShape(reflect.TypeFor[runResult]())
 	fleet := jsonShape(reflect.TypeFor[fleetOutput](), briefType{reflect.TypeFor[runResult](), "and the keys above"})
-	return map[string]commandDoc{
+	docs := map[string]commandDoc{
 		"devices": {exits: device, json: "[" + jsonShape(reflect.TypeFor[deviceRow]()) + ", ...]"},
 		"doctor": {
 			exits: []int{ExitOK, ExitError, ExitUsage, ExitNoDevice, ExitNotReady, ExitTimeout, ExitInterrupted},
@@ -106,6 +108,8 @@ func commandDocs() map[string]commandDoc {
 		},
 		"version": {exits: []int{ExitOK}, json: jsonShape(reflect.TypeFor[versionInfo]())},
 	}
+	maps.Copy(docs, shopCommandDocs())
+	return docs
 }
 
 // documentedCommand reports whether cmd needs a commandDoc: it runs, and
