@@ -45,12 +45,15 @@ type event struct {
 	Message     string `json:"message,omitempty"`
 	DurationMS  int64  `json:"duration_ms,omitempty"`
 	Command     string `json:"command,omitempty"`
-	ExitCode    int    `json:"exit_code"`
+	ExitCode    *int   `json:"exit_code,omitempty"` // run_finished only
 	Verdict     string `json:"verdict,omitempty"`
 	ResumeFrom  string `json:"resume_from,omitempty"`
 	Error       string `json:"error,omitempty"`
 	Certificate string `json:"certificate,omitempty"`
 }
+
+// exitCode is an event's exit_code.
+func exitCode(n int) *int { return &n }
 
 // eventLog writes events, one whole line at a time, from any goroutine.
 // A nil *eventLog writes nothing.

@@ -185,7 +185,7 @@ func (s *shopRun) finish(ctx context.Context, a *App, pr *phoneRun, opts *FlowOp
 			s.certificate = path
 		}
 	}
-	s.events.emit(event{Event: eventRunFinished, Phone: s.name, Command: pr.out.Command, ExitCode: pr.out.ExitCode,
+	s.events.emit(event{Event: eventRunFinished, Phone: s.name, Command: pr.out.Command, ExitCode: exitCode(pr.out.ExitCode),
 		ResumeFrom: pr.out.ResumeFrom, Error: pr.out.Error, Certificate: s.certificate, Verdict: s.verdict})
 }
 

@@ -353,7 +353,7 @@ func (st *station) finished(name, command string, code int, verdict, errText, ce
 	if code < 0 {
 		return
 	}
-	st.opts.events.emit(event{Event: eventRunFinished, Phone: name, Command: command, ExitCode: code, Verdict: verdict, Error: errText, Certificate: cert})
+	st.opts.events.emit(event{Event: eventRunFinished, Phone: name, Command: command, ExitCode: exitCode(code), Verdict: verdict, Error: errText, Certificate: cert})
 	msg := fmt.Sprintf("%s: exit %d", command, code)
 	if errText != "" && verdict != certificate.VerdictFailed {
 		msg += ": " + errText
