@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -99,7 +98,7 @@ func runReportVerify(opts *ReportVerifyOptions) error {
 		app.IO.Printf("%s", v.String())
 	}
 	if !v.OK() {
-		return &reportedError{err: errors.New(fmt.Sprintf("%d finding(s)", len(v.Findings))), code: ExitNotVerified}
+		return &reportedError{err: fmt.Errorf("%d finding(s)", len(v.Findings)), code: ExitNotVerified}
 	}
 	return nil
 }
