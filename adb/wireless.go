@@ -78,3 +78,23 @@ func connectOutcome(reply string) error {
 	}
 	return fmt.Errorf("%w: %s", ErrDeviceNotFound, reply)
 }
+
+// WirelessSerial is the serial the ADB server lists a phone connected at
+// addr under (adb's ParseNetAddress): HOST:PORT, with the default port
+// 5555 when addr has none.
+func WirelessSerial(addr string) string {
+	const defaultPort = "5555"
+	if strings.HasPrefix(addr, "[") {
+		if strings.Contains(addr, "]:") {
+			return addr
+		}
+		return addr + ":" + defaultPort
+	}
+	switch strings.Count(addr, ":") {
+	case 0:
+		return addr + ":" + defaultPort
+	case 1:
+		return addr
+	}
+	return "[" + addr + "]:" + defaultPort // a bare IPv6 address
+}

@@ -5,11 +5,9 @@ import (
 	_ "embed"
 	"fmt"
 	"slices"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/miacct/miacct/adb/hierarchy"
 	"github.com/miacct/miacct/flows/texts"
 	"github.com/miacct/miacct/flows/ui"
 )
@@ -245,17 +243,4 @@ func (b *screenBook) screenNames() []string {
 		}
 	}
 	return out
-}
-
-// clickTarget is what a tap on n reaches: n or its nearest clickable
-// ancestor.
-func clickTarget(n *hierarchy.Node) *hierarchy.Node { return n.ClickTarget() }
-
-// quoteList joins quoted strings with "or".
-func quoteList(vs []string) string {
-	q := make([]string, len(vs))
-	for i, v := range vs {
-		q[i] = fmt.Sprintf("%q", v)
-	}
-	return strings.Join(q, " or ")
 }

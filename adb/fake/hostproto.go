@@ -29,8 +29,6 @@ const (
 		"This adb server's $ADB_VENDOR_KEYS is not set\n" +
 		"Try 'adb kill-server' if that seems wrong.\n" +
 		"Otherwise check for a confirmation dialog on your device."
-	// defaultDaemonPort completes `adb connect HOST` without a port.
-	defaultDaemonPort = "5555"
 	// statePollInterval paces the re-reading of ListState by device
 	// trackers and wait-for services that have no Target call to block in.
 	statePollInterval = 20 * time.Millisecond
@@ -687,7 +685,7 @@ func (s *Server) connectReply(addr string) string {
 	if addr == "" {
 		return "empty address"
 	}
-	serial := withDefaultPort(addr)
+	serial := adb.WirelessSerial(addr)
 	if e, _, _ := s.acquire(selector{kind: selectSerial, serial: serial}, false, false); e != nil {
 		return "already connected to " + serial
 	}
@@ -700,7 +698,7 @@ func (s *Server) disconnectReply(addr string) (string, bool) {
 	if addr == "" {
 		return "disconnected everything", true
 	}
-	serial := withDefaultPort(addr)
+	serial := adb.WirelessSerial(addr)
 	entries, _ := s.snapshot()
 	for _, e := range entries {
 		if e.target.Serial() == serial {
@@ -708,23 +706,6 @@ func (s *Server) disconnectReply(addr string) (string, bool) {
 		}
 	}
 	return fmt.Sprintf("no such device '%s'", serial), false
-}
-
-// withDefaultPort completes HOST to HOST:5555 as adb's ParseNetAddress.
-func withDefaultPort(addr string) string {
-	if strings.HasPrefix(addr, "[") {
-		if strings.Contains(addr, "]:") {
-			return addr
-		}
-		return addr + ":" + defaultDaemonPort
-	}
-	switch strings.Count(addr, ":") {
-	case 0:
-		return addr + ":" + defaultDaemonPort
-	case 1:
-		return addr
-	}
-	return "[" + addr + "]:" + defaultDaemonPort // bare IPv6
 }
 
 func (hc *hostConn) note(kind, serial string) {

@@ -91,15 +91,6 @@ func (s *recording) build(opts Options, replacedSerial string) built {
 
 func ptr[T any](v T) *T { return &v }
 
-// effectNames spells effects as fixture.yaml does.
-func effectNames(effects []fixture.Effect) []string {
-	var out []string
-	for _, e := range effects {
-		out = append(out, string(e))
-	}
-	return out
-}
-
 // walker follows the events as the phone went through them.
 type walker struct {
 	s       *recording
@@ -365,7 +356,7 @@ func (w *walker) transitions(f *fixture.File) {
 	for _, g := range w.groups(false) {
 		from := w.s.screens[g.from].name
 		for _, c := range w.choose(g, "On screen "+from+",") {
-			t := fixture.Transition{When: string(c.when), Effects: effectNames(c.o.effects)}
+			t := fixture.Transition{When: c.when, Effects: c.o.effects}
 			switch g.act.kind {
 			case actTap:
 				sel := g.act.sel
@@ -389,7 +380,7 @@ func (w *walker) activities() []fixture.Activity {
 	for _, g := range w.groups(true) {
 		for _, c := range w.choose(g, "Starting") {
 			a := g.act.intent
-			a.When = string(c.when)
+			a.When = c.when
 			a.Screen = w.s.screens[c.o.to].name
 			out = append(out, a)
 		}

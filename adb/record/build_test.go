@@ -64,7 +64,7 @@ func TestBuildAccountStateExplainsOutcomes(t *testing.T) {
 	)
 	f := s.build(Options{}, "SERIAL1").file
 	require.Len(t, f.Screens["a"].Transitions, 1)
-	assert.Equal(t, []string{"remove-account"}, f.Screens["a"].Transitions[0].Effects, "the account went away after OK")
+	assert.Equal(t, []fixture.Effect{fixture.RemoveAccount}, f.Screens["a"].Transitions[0].Effects, "the account went away after OK")
 	assert.Equal(t, []fixture.Activity{
 		{Action: "SETTINGS", When: "signed-in", Screen: "a"},
 		{Action: "SETTINGS", When: "signed-out", Screen: "c"},

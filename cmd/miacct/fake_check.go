@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/miacct/miacct/adb/fake/fixture"
+	"github.com/miacct/miacct/flows"
 )
 
 // FakeCheckOptions are the options of `miacct fake check`.
@@ -58,6 +59,10 @@ type fixtureCheck struct {
 	Outputs     int             `json:"outputs"`
 	Screenshots []string        `json:"screenshots,omitempty"`
 	LastReplay  *replayCheck    `json:"last_replay,omitempty"`
+	// Misread are screens miacct would not read as their name (or is:)
+	// says, in the phone's language: the words or ids differ from what
+	// miacct knows (add them with --texts, or fix the fixture).
+	Misread []flows.Misread `json:"misread"`
 }
 
 type recordingCheck struct {
@@ -86,6 +91,12 @@ func runFakeCheck(opts *FakeCheckOptions) error {
 		return err
 	}
 	res := checkFixture(fx)
+	if res.Misread, err = flows.CheckFixtureScreens(fx, nil); err != nil {
+		return fmt.Errorf("fake check: %w", err)
+	}
+	if res.Misread == nil {
+		res.Misread = []flows.Misread{}
+	}
 	if fx.Source != "built-in" {
 		shots, _ := filepath.Glob(filepath.Join(fx.Source, "screens", "*.png"))
 		for _, s := range shots {
@@ -181,6 +192,15 @@ func printFixtureCheck(app *App, fx *fixture.Fixture, res *fixtureCheck) {
 		screens = append(screens, name)
 	}
 	row("screens", "%d: %s", len(res.Screens), strings.Join(screens, ", "))
+	if len(res.Misread) == 0 {
+		row("recognised", "every screen as its name says")
+	} else {
+		var m []string
+		for _, r := range res.Misread {
+			m = append(m, r.String())
+		}
+		row("recognised", "%d screens not as their name says: %s", len(res.Misread), strings.Join(m, "; "))
+	}
 	row("transitions", "%d", res.Transitions)
 	row("activities", "%d", res.Activities)
 	row("commands", "%d recorded, %d outputs", res.Commands, res.Outputs)

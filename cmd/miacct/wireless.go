@@ -121,28 +121,9 @@ func runWireless(ctx context.Context, opts *WirelessOptions, command string) err
 	}
 	app.IO.Printf("%s\n", reply)
 	if command == "connect" {
-		app.IO.Errorf("Next: miacct -s %s doctor\n", wirelessSerial(opts.Addr))
+		app.IO.Errorf("Next: miacct -s %s doctor\n", adb.WirelessSerial(opts.Addr))
 	}
 	return nil
-}
-
-// wirelessSerial is the serial the ADB server lists a phone connected at
-// addr under: HOST:PORT, with adb's default port 5555 when addr has none.
-func wirelessSerial(addr string) string {
-	const defaultPort = "5555"
-	if strings.HasPrefix(addr, "[") {
-		if strings.Contains(addr, "]:") {
-			return addr
-		}
-		return addr + ":" + defaultPort
-	}
-	switch strings.Count(addr, ":") {
-	case 0:
-		return addr + ":" + defaultPort
-	case 1:
-		return addr
-	}
-	return "[" + addr + "]:" + defaultPort // a bare IPv6 address
 }
 
 // connectedSerials lists the serials of devices the server reached over

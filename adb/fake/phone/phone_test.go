@@ -149,11 +149,11 @@ func testFixture(t testing.TB) *fixture.Fixture {
 				}},
 				"signed_out": {Activity: "com.xiaomi.account/.ui.WelcomeActivity"},
 				"data_dialog": {Activity: "com.xiaomi.account/.ui.AccountSettingsActivity", Transitions: []fixture.Transition{
-					{Tap: &fixture.Selector{Text: "Remove", Class: "android.widget.Button"}, Goto: "password", Effects: []string{"remove-data"}},
-					{Tap: &fixture.Selector{Text: "Keep"}, Goto: "password", Effects: []string{"keep-data"}},
+					{Tap: &fixture.Selector{Text: "Remove", Class: "android.widget.Button"}, Goto: "password", Effects: []fixture.Effect{"remove-data"}},
+					{Tap: &fixture.Selector{Text: "Keep"}, Goto: "password", Effects: []fixture.Effect{"keep-data"}},
 				}},
 				"password": {Activity: "com.xiaomi.account/.ui.AccountSettingsActivity", Transitions: []fixture.Transition{
-					{Tap: &fixture.Selector{ID: "android:id/button2"}, When: "password-correct", Goto: "settings", Effects: []string{"remove-account"}},
+					{Tap: &fixture.Selector{ID: "android:id/button2"}, When: "password-correct", Goto: "settings", Effects: []fixture.Effect{"remove-account"}},
 					{Tap: &fixture.Selector{ID: "android:id/button2"}, When: "password-wrong", Goto: "password_wrong"},
 					{Tap: &fixture.Selector{Text: "Cancel"}, Goto: "account"},
 				}},

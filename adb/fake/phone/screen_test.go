@@ -389,7 +389,7 @@ func TestSwipeDirections(t *testing.T) {
 
 func TestTransitionEffects(t *testing.T) {
 	hang := newTestPhone(t, func(fx *fixture.Fixture) {
-		fx.Screens["home"].Transitions[0].Effects = []string{"disconnect"}
+		fx.Screens["home"].Transitions[0].Effects = []fixture.Effect{"disconnect"}
 	})
 	_, err := serve(t, hang, "shell:input tap 200 1900; echo after")
 	if err == nil {
@@ -407,7 +407,7 @@ func TestTransitionEffects(t *testing.T) {
 	}
 
 	reboot := newTestPhone(t, func(fx *fixture.Fixture) {
-		fx.Screens["home"].Transitions[0].Effects = []string{"reboot"}
+		fx.Screens["home"].Transitions[0].Effects = []fixture.Effect{"reboot"}
 	})
 	if out := sh(t, reboot, "input tap 200 1900; echo after"); out != "" {
 		t.Errorf("output after a reboot effect = %q", out)
@@ -444,7 +444,7 @@ func BenchmarkDump(b *testing.B) {
 // settling and failed dumps do not count.
 func TestScreenMovesOnAfterDumps(t *testing.T) {
 	p := newTestPhone(t, func(fx *fixture.Fixture) {
-		fx.Screens["settings"].After = &fixture.After{Dumps: 2, Goto: "account", Effects: []string{"remove-account"}}
+		fx.Screens["settings"].After = &fixture.After{Dumps: 2, Goto: "account", Effects: []fixture.Effect{"remove-account"}}
 	})
 	tapText(t, p, "Settings") // settings settles for one dump
 	want := []string{"Settings", "Xiaomi Account", "Xiaomi Account"}

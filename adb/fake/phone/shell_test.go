@@ -228,7 +228,7 @@ func TestHangEndsWithContext(t *testing.T) {
 func TestHangEffect(t *testing.T) {
 	log := newLogWatch()
 	p := newLoggedPhone(t, log, func(fx *fixture.Fixture) {
-		fx.Screens["home"].Transitions[0].Effects = []string{"hang"}
+		fx.Screens["home"].Transitions[0].Effects = []fixture.Effect{"hang"}
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	svc, err := p.Open(ctx, "shell:input tap 200 1900")

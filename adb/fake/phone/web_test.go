@@ -57,14 +57,14 @@ func webPhone(t *testing.T, change ...func(*fixture.Fixture)) *Phone {
 			return &fixture.Selector{Text: text, Class: "android.widget.Button"}
 		}
 		fx.Screens["web_signin"] = &fixture.Screen{Transitions: []fixture.Transition{
-			{Tap: button("Sign in"), When: "password-correct", Goto: "web_delete", Effects: []string{"web-sign-in"}},
+			{Tap: button("Sign in"), When: "password-correct", Goto: "web_delete", Effects: []fixture.Effect{"web-sign-in"}},
 			{Tap: button("Sign in"), When: "password-wrong"},
 		}}
 		fx.Screens["web_delete"] = &fixture.Screen{Transitions: []fixture.Transition{
 			{Tap: button("Delete Mi Account"), Goto: "web_code"},
 		}}
 		fx.Screens["web_code"] = &fixture.Screen{Transitions: []fixture.Transition{
-			{Tap: button("Submit"), When: "code-correct", Goto: "web_done", Effects: []string{"delete-account", "web-sign-out"}},
+			{Tap: button("Submit"), When: "code-correct", Goto: "web_done", Effects: []fixture.Effect{"delete-account", "web-sign-out"}},
 			{Tap: button("Submit"), When: "code-wrong", Goto: "web_wrong"},
 		}}
 		fx.Screens["web_wrong"] = &fixture.Screen{}
