@@ -348,7 +348,9 @@ func (hc *hostConn) deviceService(service string) bool {
 		hc.fail(msg)
 		return false
 	}
-	ctx, cancel := context.WithCancel(hc.srv.ctx)
+	// The service ends when the client hangs up, the server closes or
+	// the device is unplugged (Remove).
+	ctx, cancel := context.WithCancel(hc.bound.ctx)
 	defer cancel()
 	in := startClientStream(hc.br, cancel, false)
 	defer in.stop(hc.conn)

@@ -157,6 +157,30 @@ func (m *MemFS) MkdirAll(p string, mode fs.FileMode) error {
 	return nil
 }
 
+// Mkdir creates the directory p, whose parent must exist, and fails with
+// EEXIST when anything is at p already: checked and created in one step,
+// as mkdir(2) does, so of two callers exactly one succeeds (what a lock
+// made with mkdir relies on).
+func (m *MemFS) Mkdir(p string, mode fs.FileMode) error {
+	p = cleanPath(p)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.files[p]; ok {
+		return &fs.PathError{Op: "mkdir", Path: p, Err: syscall.EEXIST}
+	}
+	if _, ok := m.dirLocked(p); ok {
+		return &fs.PathError{Op: "mkdir", Path: p, Err: syscall.EEXIST}
+	}
+	if _, ok := m.dirLocked(path.Dir(p)); !ok {
+		return &fs.PathError{Op: "mkdir", Path: p, Err: m.missingErrLocked(path.Dir(p))}
+	}
+	if m.dirs == nil {
+		m.dirs = make(map[string]memDir)
+	}
+	m.dirs[p] = memDir{mode: mode.Perm()}
+	return nil
+}
+
 // Remove deletes the file or empty directory at p.
 func (m *MemFS) Remove(p string) error {
 	p = cleanPath(p)

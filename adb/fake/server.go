@@ -25,6 +25,7 @@ type Server struct {
 
 	targets []*targetEntry // guarded by mu
 	changed chan struct{}  // closed and replaced when the target set changes
+	nextID  uint64         // the last transport id given; guarded by mu
 }
 
 // ServerOptions configure a Server.
@@ -47,6 +48,10 @@ type ServerOptions struct {
 type targetEntry struct {
 	target Target
 	id     uint64
+	// ctx ends when the target is removed (unplugged): the services
+	// running on it end with it, as a real transport's streams close.
+	ctx    context.Context
+	unplug context.CancelFunc
 }
 
 // NewServer starts a server on 127.0.0.1 at a free port serving targets,
@@ -70,13 +75,39 @@ func Listen(addr string, opts ServerOptions, targets ...Target) (*Server, error)
 	return s, nil
 }
 
-// Add serves one more device. Its transport id (and USB port) is its
-// position among all targets added so far, starting at 1.
+// Add serves one more device, as if plugged in. Its transport id (and
+// USB port) counts the targets added so far, starting at 1, and is never
+// given again, as adb's are not.
 func (s *Server) Add(t Target) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.targets = append(s.targets, &targetEntry{target: t, id: uint64(len(s.targets) + 1)})
-	close(s.changed) // wake device trackers and waiters
+	s.nextID++
+	ctx, unplug := context.WithCancel(s.ctx)
+	s.targets = append(s.targets, &targetEntry{target: t, id: s.nextID, ctx: ctx, unplug: unplug})
+	s.changedLocked()
+}
+
+// Remove stops serving the device listed under serial, as if its cable
+// were pulled: it leaves the device list (trackers hear of it), and the
+// services running on it end, so their clients see the connection drop.
+// It reports whether such a device was served.
+func (s *Server) Remove(serial string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, e := range s.targets {
+		if e.target.Serial() == serial {
+			e.unplug()
+			s.targets = append(s.targets[:i:i], s.targets[i+1:]...)
+			s.changedLocked()
+			return true
+		}
+	}
+	return false
+}
+
+// changedLocked wakes device trackers and waiters.
+func (s *Server) changedLocked() {
+	close(s.changed)
 	s.changed = make(chan struct{})
 }
 

@@ -24,6 +24,7 @@ const (
 	ExitScreen      = 6   // the phone showed a screen the step did not expect
 	ExitTimeout     = 7   // the phone stopped answering, dropped off ADB, or sent garbage
 	ExitIO          = 8   // a file miacct writes (report, recording) could not be written
+	ExitNotVerified = 9   // report verify: a file missing, changed or added, or a bad signature
 	ExitInterrupted = 130 // Ctrl-C, SIGTERM, SIGHUP
 )
 
@@ -83,7 +84,7 @@ func ExitCode(err error) int {
 		errors.Is(err, flows.ErrBadPassword), errors.Is(err, flows.ErrUnknownStep), errors.Is(err, flows.ErrUsage):
 		return ExitUsage
 	case errors.As(err, &multi), errors.Is(err, adb.ErrServerUnreachable), errors.Is(err, adb.ErrNotADBServer), errors.Is(err, adb.ErrNoDevice),
-		errors.Is(err, adb.ErrDeviceNotFound), errors.Is(err, adb.ErrUnauthorized):
+		errors.Is(err, adb.ErrDeviceNotFound), errors.Is(err, adb.ErrUnauthorized), errors.Is(err, flows.ErrLocked):
 		return ExitNoDevice
 	case errors.Is(err, flows.ErrNotReady), errors.Is(err, adb.ErrInjectionDenied):
 		return ExitNotReady

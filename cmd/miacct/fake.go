@@ -81,6 +81,7 @@ type FakeServeOptions struct {
 	LatencyScale float64 // --latency-scale: really wait the fixture's latencies times this
 	ADBD         bool    // --adbd: serve as a device daemon behind a real adb server
 	ADBDAuth     bool    // --adbd-auth: the daemon demands authentication
+	ControlStdin bool    // --control-stdin: add and remove phones while serving (fake_control.go)
 }
 
 func newFakeServeCmd(app *App) *cobra.Command {
@@ -95,8 +96,8 @@ func newFakeServeCmd(app *App) *cobra.Command {
   miacct fake serve miui14-en --adbd --listen 127.0.0.1:16000
   adb connect 127.0.0.1:16000`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("fake serve needs a SCENARIO (see miacct fake list)")
+			if len(args) == 0 && !opts.ControlStdin {
+				return usagef("fake serve needs a SCENARIO (see miacct fake list), or --control-stdin to add phones later")
 			}
 			return nil
 		},
@@ -110,6 +111,7 @@ func newFakeServeCmd(app *App) *cobra.Command {
 	cmd.Flags().IntVar(&opts.Copies, "copies", 1, "serve `N` copies of each scenario (own serials and accounts), e.g. a hub of 32 phones")
 	cmd.Flags().Float64Var(&opts.LatencyScale, "latency-scale", 0, "really wait the fixture's latencies times `F` (0: simulated time, answers at once; 1: as slow as a phone)")
 	cmd.Flags().BoolVar(&opts.ADBD, "adbd", false, "serve ONE phone as a device daemon (ADB transport protocol) for a real adb server, reached with adb connect")
+	cmd.Flags().BoolVar(&opts.ControlStdin, "control-stdin", false, "read commands from stdin while serving: add SCENARIO [SERIAL], remove SERIAL, list (phones plugged in and pulled out)")
 	cmd.Flags().BoolVar(&opts.ADBDAuth, "adbd-auth", false, "with --adbd: demand authentication, so the adb server lists the phone unauthorized")
 	return cmd
 }
@@ -166,6 +168,13 @@ func runFakeServe(ctx context.Context, opts *FakeServeOptions) error {
 		if err := os.WriteFile(opts.AddrFile, []byte(srv.Addr()+"\n"), 0o644); err != nil {
 			return fmt.Errorf("write --addr-file: %w", err)
 		}
+	}
+	if opts.ControlStdin {
+		fc := &fakeControl{app: app, srv: srv, opts: opts, taken: taken, accounts: accounts}
+		for _, p := range phones {
+			fc.served = append(fc.served, p.Serial())
+		}
+		go fc.serve(ctx, app.IO.In)
 	}
 	<-ctx.Done() // a stop signal
 	return nil

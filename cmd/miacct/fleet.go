@@ -139,6 +139,7 @@ func runFleet(ctx context.Context, in *flowInputs) error {
 		board.done(p)
 	})
 	board.stop(app)
+	fleetSummaryOf(app, opts, phones)
 
 	out := fleetSummary(phones, in)
 	if app.Global.JSON {

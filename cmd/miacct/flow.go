@@ -30,7 +30,6 @@ type FlowOptions struct {
 	Texts         string        // --texts FILE: the user's language file
 	Settle        time.Duration // --settle: how long to wait for a screen, on the phone's clock
 	Report        string        // --report DIR
-	ShowAccount   bool          // --show-account: the account id unmasked in reports and output
 
 	// delete-account (and remove --delete-account)
 	DeleteAccount bool   // remove: go on to delete the account on the site
@@ -42,6 +41,9 @@ type FlowOptions struct {
 	All       bool
 	Parallel  int    // at most this many phones at once; 0: all (per server: maxPerServer)
 	Passwords string // CSV file: serial or account id, password
+
+	// The phone's lock, the certificate, events, --show-account (shop.go).
+	ShopOptions
 }
 
 // flowFacts are what validate needs to know besides the options: what
@@ -95,6 +97,9 @@ func (o *FlowOptions) acts() bool { return !o.DryRun && !o.Manual }
 func runFlow(ctx context.Context, opts *FlowOptions, spec runSpec) error {
 	app := opts.App
 	if err := opts.validate(spec, flowFacts{serial: app.Global.Serial, canPrompt: app.IO.CanPrompt()}); err != nil {
+		return err
+	}
+	if err := opts.ShopOptions.prepare(app, opts.Report); err != nil {
 		return err
 	}
 	app.onStop("Stopping: putting the phone back…")
@@ -155,22 +160,28 @@ type flowInputs struct {
 // textCatalog is the built-in language files plus the user's (--texts),
 // and checks --lang against them.
 func (o *FlowOptions) textCatalog() (*texts.Catalog, error) {
+	return textCatalog(o.Lang, o.Texts)
+}
+
+// textCatalog is the built-in language files plus textsFile (--texts),
+// if any; lang (--lang), if given, must be one of them.
+func textCatalog(lang, textsFile string) (*texts.Catalog, error) {
 	c, err := texts.Builtin()
 	if err != nil {
 		return nil, err
 	}
-	if o.Texts != "" {
-		data, err := readSmallFile(o.Texts, 1<<20)
+	if textsFile != "" {
+		data, err := readSmallFile(textsFile, 1<<20)
 		if err != nil {
 			return nil, usagef("--texts: %v", err)
 		}
-		if c, err = c.With(o.Texts, data); err != nil {
+		if c, err = c.With(textsFile, data); err != nil {
 			return nil, &UsageError{Err: err}
 		}
 	}
-	if o.Lang != "" {
-		if _, ok := c.Resolve(o.Lang); !ok {
-			return nil, usagef("--lang %q: no language file covers it; choose one of %s, or add one with --texts FILE", o.Lang, strings.Join(c.Languages(), ", "))
+	if lang != "" {
+		if _, ok := c.Resolve(lang); !ok {
+			return nil, usagef("--lang %q: no language file covers it; choose one of %s, or add one with --texts FILE", lang, strings.Join(c.Languages(), ", "))
 		}
 	}
 	return c, nil
@@ -314,6 +325,7 @@ type phoneRun struct {
 	// writeErr is a report that could not be written (exit 8 when the
 	// phone's part went well).
 	writeErr error
+	shop     *shopRun // the phone's lock, the certificate, events (shop.go)
 }
 
 // openPhone starts a session on dev and looks at the phone without
@@ -322,10 +334,15 @@ type phoneRun struct {
 func (in *flowInputs) openPhone(ctx context.Context, dev adb.Device, observer flows.Observer, reportDir string) (*phoneRun, error) {
 	opts, spec, app := in.opts, in.spec, in.opts.App
 	pr := &phoneRun{target: app.Global.targetFlags()}
-	observers := multiObserver{observer}
+	shop, shopObservers, err := app.startShopRun(ctx, dev, opts, spec)
+	if err != nil {
+		return nil, err
+	}
+	pr.shop = shop
+	observers := append(multiObserver{observer}, shopObservers...)
 	if reportDir != "" {
-		var err error
 		if pr.report, err = newReportWriter(ctx, reportDir, app.Global.Timeout); err != nil {
+			pr.shop.close(ctx, app)
 			return nil, err
 		}
 		observers = append(observers, pr.report)
@@ -347,9 +364,11 @@ func (in *flowInputs) openPhone(ctx context.Context, dev adb.Device, observer fl
 		if pr.report != nil {
 			pr.report.abandon()
 		}
+		pr.shop.close(ctx, app)
 		return nil, err
 	}
 	pr.sess = sess
+	pr.shop.readBefore(ctx, sess, opts, reportDir)
 	if !spec.alone() || spec.job.Step == flows.StepPreflight || spec.flow() == flows.FlowDeleteAccount {
 		if pr.state, err = sess.Inspect(ctx); err != nil {
 			pr.close(ctx, app)
@@ -391,6 +410,7 @@ func (pr *phoneRun) run(ctx context.Context, in *flowInputs) {
 	if pr.writeErr != nil && pr.out.ExitCode == ExitOK {
 		pr.out.OK, pr.out.ExitCode, pr.out.Error = false, ExitIO, pr.writeErr.Error()
 	}
+	pr.shop.finish(ctx, a, pr, in.opts)
 }
 
 // print prints how a single phone's run went: the summary or JSON on
@@ -433,6 +453,7 @@ func (pr *phoneRun) close(ctx context.Context, a *App) {
 	if err := pr.sess.Close(rctx); err != nil {
 		a.IO.Errorf("miacct: %v\n", err)
 	}
+	pr.shop.close(ctx, a)
 }
 
 // question is the confirmation of a run that changes the phone.

@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -31,6 +32,7 @@ func exitCodeTable() []exitCodeDoc {
 		{ExitScreen, "the phone showed a screen the step did not expect, or the site needs a person (captcha)"},
 		{ExitTimeout, "timeout (--timeout), the phone dropped off ADB, or it sent output that cannot be read; the message names the --from step"},
 		{ExitIO, "a file miacct writes (--report, --record, a failure report) could not be written, e.g. a full disk"},
+		{ExitNotVerified, "report verify: the certificate folder does not verify (a file missing, changed or added, or a bad signature)"},
 		{ExitInterrupted, "interrupted (Ctrl-C, SIGTERM, SIGHUP): the phone was put back"},
 	}
 }
@@ -61,7 +63,7 @@ func commandDocs() map[string]commandDoc {
 	local := []int{ExitOK, ExitError, ExitUsage}
 	run := jsonShape(reflect.TypeFor[runResult]())
 	fleet := jsonShape(reflect.TypeFor[fleetOutput](), briefType{reflect.TypeFor[runResult](), "and the keys above"})
-	return map[string]commandDoc{
+	docs := map[string]commandDoc{
 		"devices": {exits: device, json: "[" + jsonShape(reflect.TypeFor[deviceRow]()) + ", ...]"},
 		"doctor": {
 			exits: []int{ExitOK, ExitError, ExitUsage, ExitNoDevice, ExitNotReady, ExitTimeout, ExitInterrupted},
@@ -104,6 +106,8 @@ func commandDocs() map[string]commandDoc {
 		},
 		"version": {exits: []int{ExitOK}, json: jsonShape(reflect.TypeFor[versionInfo]())},
 	}
+	maps.Copy(docs, shopCommandDocs())
+	return docs
 }
 
 // documentedCommand reports whether cmd needs a commandDoc: it runs, and

@@ -46,6 +46,8 @@ terminal remove asks before changing the phone; otherwise it needs
 	addPhoneFlags(cmd, &opts.FlowOptions)
 	addSiteFlags(cmd, &opts.FlowOptions)
 	addFleetFlags(cmd, &opts.FlowOptions)
+	addCertificateFlags(cmd, &opts.ShopOptions)
+	addEventsFlag(cmd, &opts.ShopOptions)
 	f := cmd.Flags()
 	f.BoolVar(&opts.DeleteAccount, "delete-account", false, "then delete the account for good on Xiaomi's site (see miacct delete-account)")
 	f.StringVar(&opts.From, "from", "", "resume from `STEP` (see miacct steps)")
@@ -68,7 +70,6 @@ func addRunFlags(cmd *cobra.Command, opts *FlowOptions) {
 	f.StringVar(&opts.Texts, "texts", "", "add the phone's words from a language `FILE` (the format of flows/texts/*.yaml)")
 	f.DurationVar(&opts.Settle, "settle", flows.DefaultSettle, "how long to wait for a screen after each action, on the phone's clock")
 	f.StringVar(&opts.Report, "report", "", "write a report (JSON, screenshots, hierarchies, log, index.html) to `DIR`, a new or empty folder")
-	f.BoolVar(&opts.ShowAccount, "show-account", false, "show the account id, e-mail addresses and phone numbers unmasked in --json and the reports")
 }
 
 // addPhoneFlags binds the flags of the steps on the phone itself.

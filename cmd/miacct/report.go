@@ -69,7 +69,7 @@ func openPrivateDir(dir string) (*os.Root, error) {
 	if err := checkNewDir(dir); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o700); err != nil {
 		return nil, err
 	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
@@ -145,6 +145,16 @@ func writePrivateFile(root *os.Root, name string, data []byte) error {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
+}
+
+// writeFileIn writes name into the folder dir as writePrivateFile does.
+func writeFileIn(dir, name string, data []byte) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return writePrivateFile(root, name, data)
 }
 
 // attach gives the writer the session to take snapshots of, and what to

@@ -349,6 +349,9 @@ Try it without a phone:  miacct --fake miui14-en remove --dry-run`,
 		newRemoveCmd(app),
 		newDeleteAccountCmd(app),
 		newDoctorCmd(app),
+		newAuditCmd(app),
+		newReportCmd(app),
+		newWatchCmd(app),
 	)
 	extendCommandTree(root, app)
 	typeArgumentErrors(root)

@@ -118,7 +118,10 @@ func renderPDF(c *Certificate, x pdfExtras) ([]byte, error) {
 			return nil, fmt.Errorf("font %s %s: %w", f.spec.family, f.spec.style, err)
 		}
 		d.faces[f.spec] = face
-		pdf.AddUTF8FontFromBytes(f.spec.family, f.spec.style, f.ttf)
+		// fpdf writes into the bytes it is given while it subsets them:
+		// a copy each, so the shared Go font data stays intact and
+		// certificates can be made at the same time.
+		pdf.AddUTF8FontFromBytes(f.spec.family, f.spec.style, bytes.Clone(f.ttf))
 	}
 	title := d.title(c)
 	pdf.SetTitle(d.clean(fontSpec{sans, "", 0}, title+" "+c.Phone.Serial), true)

@@ -69,6 +69,9 @@ func keyTable() []KeyInfo {
 		{"hq_images_title", `"High quality images won't be available" (retain_data_high_quality_photo_waring_title)`, Exact},
 		{"proceed", `the button that goes on past a follow-up message ("Continue", micloud_proceed)`, Exact},
 
+		// The phone app (*#06#, audit).
+		{"imei_title", `the IMEI dialog *#06# opens: its title "IMEI" or its lines "IMEI1: …" (AOSP Dialer imei)`, Prefix},
+
 		// Dialogs everywhere.
 		{"ok", "OK", Exact},
 		{"cancel", "Cancel", Exact},

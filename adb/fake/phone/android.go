@@ -71,6 +71,8 @@ func lookupCommand(name string) commandFunc {
 		return (*call).grep
 	case "sh":
 		return (*call).sh
+	case "content":
+		return (*call).content
 	case "true":
 		return func(*call) int { return 0 }
 	case "false":
@@ -358,6 +360,10 @@ func (c *call) dumpsys() int {
 		c.dumpsysBattery()
 	case "activity":
 		c.dumpsysActivity()
+	case "lock_settings":
+		c.dumpsysLockSettings()
+	case "device_policy":
+		c.dumpsysDevicePolicy()
 	default:
 		c.errorf("Can't find service: %s\n", args[0])
 		return 0
@@ -392,7 +398,7 @@ func (c *call) dumpsysWindow() {
 	c.printf("    mShowingLockscreen=%t mShowingDream=false mDreamingLockscreen=%t\n", p.locked, p.locked && !p.awake)
 	c.printf("    isStatusBarKeyguard=%t\n", p.locked)
 	c.printf("    mKeyguardShowing=%t\n", p.locked)
-	c.printf("    mKeyguardDelegate\n      showing=%t\n      showingAndNotOccluded=%t\n      secure=%t\n", p.locked, p.locked, p.cfg.locked)
+	c.printf("    mKeyguardDelegate\n      showing=%t\n      showingAndNotOccluded=%t\n      secure=%t\n", p.locked, p.locked, p.screenLockLocked() != fixture.ScreenLockNone)
 	c.printf("\nWINDOW MANAGER DISPLAY CONTENTS (dumpsys window displays)\n")
 	c.printf("  Display: mDisplayId=0 rootTasks=1\n")
 	c.printf("    init=%dx%d %ddpi cur=%dx%d app=%dx%d\n", p.cfg.width, p.cfg.height, p.cfg.density, p.cfg.width, p.cfg.height, p.cfg.width, p.cfg.height)
@@ -426,7 +432,11 @@ func (c *call) dumpsysBattery() {
 	c.printf("Current Battery Service state:\n")
 	c.printf("  AC powered: false\n  USB powered: true\n  Wireless powered: false\n")
 	c.printf("  Max charging current: 500000\n  Max charging voltage: 5000000\n")
-	c.printf("  status: %d\n  health: 2\n  present: true\n  level: %d\n  scale: 100\n", status, b.Level)
+	health := fixture.BatteryHealthCode(b.Health)
+	if health == 0 {
+		health = fixture.BatteryHealthCode("good")
+	}
+	c.printf("  status: %d\n  health: %d\n  present: true\n  level: %d\n  scale: 100\n", status, health, b.Level)
 	c.printf("  voltage: 4120\n  temperature: 300\n  technology: Li-poly\n")
 }
 

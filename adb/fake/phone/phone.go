@@ -84,6 +84,7 @@ type Phone struct {
 	awake, locked   bool
 	ui              uiState
 	dataChoice      string
+	findDevice      string // Xiaomi's Find device: on, off, denied
 	web             webState
 	typed           strings.Builder
 	reboots         int
@@ -197,6 +198,7 @@ func New(fx *fixture.Fixture, opts Options) (*Phone, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.ui.reset(cfg.start)
+	p.findDevice = p.initialFindDeviceLocked()
 	if err := p.writeBootIDLocked(); err != nil {
 		return nil, fmt.Errorf("new phone: %w", err)
 	}
@@ -469,6 +471,14 @@ func (p *Phone) Awake() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.awake
+}
+
+// FindDevice is Xiaomi's Find device now: on, off, or denied (the
+// shell may not read it).
+func (p *Phone) FindDevice() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.findDevice
 }
 
 // Locked reports whether the secure lock screen is showing.

@@ -306,6 +306,9 @@ func (p *Phone) takeLocked(s *session, t fixture.Transition, name, action string
 		switch e := fixture.Effect(e); e {
 		case fixture.RemoveAccount:
 			p.accounts = slices.DeleteFunc(p.accounts, fixture.Account.Xiaomi)
+			if p.findDevice == fixture.FindDeviceOn {
+				p.findDevice = fixture.FindDeviceOff // signing out turns it off
+			}
 			p.logf("effect: Xiaomi account removed")
 		case fixture.RemoveData:
 			p.dataChoice = "remove"

@@ -568,8 +568,22 @@ func (p *Phone) simulates(name string, args []string) bool {
 	if p.fx.Recording == nil || slices.Contains(replayedTools, name) {
 		return true
 	}
-	return name == "cat" && len(args) > 0 && !slices.ContainsFunc(args, func(a string) bool { return a != uptimePath })
+	if name == "cat" && len(args) > 0 && !slices.ContainsFunc(args, func(a string) bool { return a != uptimePath && a != bootIDPath }) {
+		return true
+	}
+	// miacct's lock (/data/local/tmp/miacct.lock) lives in the phone's
+	// own storage, which a replayed phone keeps: its file commands there
+	// are simulated, so a replay takes and releases the lock as the
+	// recorded run did (each run's lock line differs: it cannot be
+	// replayed from the recording).
+	return slices.Contains([]string{"mkdir", "rm", "grep", "cat"}, name) && len(args) > 0 &&
+		!slices.ContainsFunc(args, func(a string) bool {
+			return !strings.HasPrefix(a, "-") && a != lockDir && !strings.HasPrefix(a, lockDir+"/") && !strings.HasPrefix(a, "token=")
+		})
 }
+
+// lockDir is where miacct keeps its lock on the phone (flows.PhoneLockDir).
+const lockDir = "/data/local/tmp/miacct.lock"
 
 func (s *session) notFound(c *call, name string) error {
 	c.errorf("%s: %s: not found\n", shellPath, name)

@@ -334,24 +334,30 @@ func (c *call) mkdir() int {
 	code := 0
 	for _, arg := range dirs {
 		p := c.abs(arg)
-		if fi, err := c.p.fsys.Stat(p); err == nil {
-			if !parents || !fi.IsDir() {
-				c.errorf("mkdir: '%s': File exists\n", arg)
-				code = 1
-			}
-			continue
-		}
 		if err := checkWritable(p); err != nil {
 			c.errorf("mkdir: '%s': %s\n", arg, fake.Strerror(err))
 			code = 1
 			continue
 		}
 		if !parents {
-			if fi, err := c.p.fsys.Stat(path.Dir(p)); err != nil || !fi.IsDir() {
+			// One step, as mkdir(2): of two shells making the same
+			// directory exactly one succeeds.
+			switch err := c.p.fsys.Mkdir(p, 0o771); {
+			case errors.Is(err, fs.ErrExist):
+				c.errorf("mkdir: '%s': File exists\n", arg)
+				code = 1
+			case err != nil:
 				c.errorf("mkdir: '%s': No such file or directory\n", arg)
 				code = 1
-				continue
 			}
+			continue
+		}
+		if fi, err := c.p.fsys.Stat(p); err == nil {
+			if !fi.IsDir() {
+				c.errorf("mkdir: '%s': File exists\n", arg)
+				code = 1
+			}
+			continue
 		}
 		if err := c.p.fsys.MkdirAll(p, 0o771); err != nil {
 			c.errorf("mkdir: '%s': %s\n", arg, fake.Strerror(err))
