@@ -22,15 +22,16 @@ import (
 // maxPerServer bounds how many phones of one ADB server a fleet run
 // drives at once; --parallel (default: every phone) bounds them all.
 //
-// Why 64: phones spend their time waiting for their own screens, so the
-// computer is not the limit (32 phones at once took 1.13 times one
-// phone's time, BENCHMARKS.md). The ADB server is: it serves every
-// connection of every phone from one event loop, and one USB host
-// controller addresses at most 127 devices, hubs included. 64 is twice
-// the largest hub measured and leaves the server room for its own
-// connections; a device farm with more phones behind one server gets
-// them 64 at a time, each started as soon as another is done.
-const maxPerServer = 64
+// Why 256: phones spend their time waiting for their own screens, so the
+// computer is not the limit (256 phones at once took 1.6 to 2 times one
+// phone's time on 2 shared cores, BENCHMARKS.md). The ADB server's file
+// descriptors are: it keeps each phone's transport open (a USB device
+// takes a few, a network one a socket) and a phone in work holds one or
+// two host connections, while adb runs with the usual limit of 1024 open
+// files. 256 phones at about four each fill it; a device farm with more
+// phones behind one server gets them 256 at a time, each started as soon
+// as another is done.
+const maxPerServer = 256
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
