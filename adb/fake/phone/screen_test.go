@@ -542,7 +542,7 @@ func TestScreenMovesOnAfterTime(t *testing.T) {
 	}
 	// The rest of the 3 s passes on the phone in a loop, as a client
 	// waiting on the phone would spend it.
-	out := sh(t, p, `i=0; while dumpsys account | grep -q com.xiaomi; do sleep 0.1; i=$((i+1)); done; echo $i`)
+	out := sh(t, p, `i=0; while dumpsys account | grep -q 'Account {name=.*type=com.xiaomi'; do sleep 0.1; i=$((i+1)); done; echo $i`)
 	if n, err := strconv.Atoi(strings.TrimSpace(out)); err != nil || n < 10 || n > 16 {
 		t.Errorf("the wait loop went round %q times, want about 14 (1.4 s in steps of 0.1 s)", out)
 	}
