@@ -192,13 +192,10 @@ func measureDeviceTime(ctx context.Context) (deviceTime, error) {
 	}
 	steps := tl.Steps
 	var inSteps time.Duration
-	calls := 0
 	for _, st := range steps {
 		inSteps += st.Device
-		calls += st.Calls
 	}
 	steps = append(steps, bench.StepTime{Name: outsideSteps, Device: ph.Elapsed() - inSteps})
-	_ = calls
 	return deviceTime{
 		total:       ph.Elapsed(),
 		steps:       steps,

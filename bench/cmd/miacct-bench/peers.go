@@ -288,12 +288,12 @@ func adbkitPeer(ctx context.Context, srv *realadb.Server, serial string, trips i
 
 // servePhone starts `miacct fake serve miui14-en --adbd` and connects the
 // adb server to it; the returned function ends it (by its process id).
-func servePhone(ctx context.Context, o options, srv *realadb.Server, tmp string) (string, func(), error) {
+func servePhone(ctx context.Context, o options, srv *realadb.Server, tmp string) (string, int, func(), error) {
 	addrFile := filepath.Join(tmp, "adbd.addr")
 	cmd := exec.CommandContext(ctx, o.bin, "fake", "serve", bench.Scenario, "--adbd", "--listen", "127.0.0.1:0", "--addr-file", addrFile)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
 	addr, err := waitFile(addrFile, 20*time.Second)
@@ -306,15 +306,15 @@ func servePhone(ctx context.Context, o options, srv *realadb.Server, tmp string)
 	}
 	if err != nil {
 		stop()
-		return "", nil, err
+		return "", 0, nil, err
 	}
-	return addr, func() { _, _ = srv.Run(context.Background(), "disconnect", addr); stop() }, nil
+	return addr, cmd.Process.Pid, func() { _, _ = srv.Run(context.Background(), "disconnect", addr); stop() }, nil
 }
 
 // peers is the first half of group 2: every peer, the same operations,
 // o.reps batches each; the median per operation and the spread.
 func peers(ctx context.Context, w io.Writer, o options, srv *realadb.Server, tmp string) error {
-	serial, stop, err := servePhone(ctx, o, srv, tmp)
+	serial, phonePID, stop, err := servePhone(ctx, o, srv, tmp)
 	if err != nil {
 		return err
 	}
@@ -337,12 +337,22 @@ func peers(ctx context.Context, w io.Writer, o options, srv *realadb.Server, tmp
 		defs = append(defs, peerDef{"adbkit", func() (peerRun, error) { return adbkitPeer(ctx, srv, serial, o.trips, files, nodePath) }})
 	}
 	runs := map[string][]peerRun{}
+	phoneCPU := map[string]time.Duration{} // the fake phone's, over all batches
 	for range max(o.reps, 1) {
 		for _, p := range defs { // interleaved, so a busy moment hits all alike
+			before, err := processCPU(phonePID)
+			if err != nil {
+				return err
+			}
 			r, err := p.run()
 			if err != nil {
 				return fmt.Errorf("%s: %w", p.name, err)
 			}
+			after, err := processCPU(phonePID)
+			if err != nil {
+				return err
+			}
+			phoneCPU[p.name] += after - before
 			runs[p.name] = append(runs[p.name], r)
 		}
 	}
@@ -374,5 +384,10 @@ func peers(ctx context.Context, w io.Writer, o options, srv *realadb.Server, tmp
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "(the ratio after each figure is to miacct's median)\n")
+	fmt.Fprintf(w, "the fake phone's own CPU time for one batch (all operations):")
+	for _, p := range defs {
+		fmt.Fprintf(w, " %s %s;", p.name, round(phoneCPU[p.name]/time.Duration(max(o.reps, 1))))
+	}
+	fmt.Fprintln(w)
 	return nil
 }
