@@ -3,8 +3,8 @@
 //  1. host cost: `remove` on the in-process fake, parsing a large dump, a
 //     selector lookup (the same as `go test -bench . ./bench/`);
 //  2. side by side with peers (the adb command-line tool, a raw gadb
-//     program, Node's adbkit), through one real adb server (Debian's adb
-//     29) to one fake phone (`miacct fake serve --adbd`): a shell round
+//     program, Node's adbkit), through one real adb server (Debian's
+//     adb) to one fake phone (`miacct fake serve --adbd`): a shell round
 //     trip, a dump, 1 MB and 10 MB push and pull; and `remove` against
 //     bench/remove.sh, the adb CLI replaying the commands miacct sent;
 //  3. the simulated device time of `remove` on a phone with a real
