@@ -78,11 +78,13 @@ soak:
 	MIACCT_SOAK_RUNS=$(SOAK_RUNS) $(GO) test -race -count=1 -run '^TestSoak$$' -v ./cmd/miacct
 
 # bench prints the five groups of BENCHMARKS.md: host cost (Go
-# benchmarks), side by side with the adb CLI through a private real adb
-# server (needs adb), device time, peak memory (needs GNU time), and
-# remove --all on 1, 8 and 32 phones.
+# benchmarks, 3 runs each), side by side with peers (the adb CLI, gadb,
+# Node's adbkit from the npm registry) through a private real adb server
+# (needs adb; node and npm for adbkit), device time against the phone's
+# floor, peak memory (needs GNU time), and remove --all on 1, 32 and 256
+# phones. Timed figures are the median of 3 runs with their range.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./flows/
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./bench/ ./flows/
 	$(GO) run ./bench/cmd/miacct-bench -bin $(BIN)
 
 # demo runs the main job against the built-in recorded fake phone.

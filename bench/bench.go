@@ -116,8 +116,12 @@ type StepTime struct {
 func (t *Timeline) StepStarted(string) { t.start = t.Phone.Elapsed() }
 
 func (t *Timeline) StepFinished(r flows.StepResult) {
+	device := t.Phone.Elapsed() - t.start
+	if r.Status == flows.StatusSkipped {
+		device = 0 // a skipped step never started
+	}
 	t.Steps = append(t.Steps, StepTime{
-		Name: r.Name, Status: r.Status, Device: t.Phone.Elapsed() - t.start,
+		Name: r.Name, Status: r.Status, Device: device,
 		Dumps: r.Dumps, Inputs: r.Inputs, Calls: r.ADBCalls,
 	})
 }

@@ -1,75 +1,42 @@
 #!/bin/sh
-# remove.sh: what `miacct remove` does on the reference phone (miui14-en),
-# written the way people script it: one `adb shell` (or `adb exec-out`)
-# per device command, the same commands in the same order, taps at the
-# coordinates miacct found. It reads the screens (the dumps) as miacct
-# does, but cannot look at them: it only works on a phone laid out
-# exactly like the reference one.
-#
-# The benchmark driver (bench/cmd/miacct-bench) runs it beside miacct
-# against the same kind of fake phone and checks the phone received the
-# same commands from both; a change to the flow that this script does not
-# follow shows up there as "differs at command N".
+# remove.sh: `miacct remove` replayed with the adb command-line tool: the
+# device commands miacct sent to the reference phone (miui14-en), in the
+# same order, one `adb shell` / `adb exec-out` / `adb reboot` each, the
+# way people script a phone by hand. The benchmark driver
+# (bench/cmd/miacct-bench, group 2) records what `miacct remove` sent,
+# writes it to $CMDS, runs this script against a fresh phone of the same
+# fixture and checks the phone received exactly the same commands from
+# both. The script cannot look at what it reads: it works only on a phone
+# that answers exactly as the reference one did.
 #
 # Environment:
 #   ADB            the adb command, e.g. "adb -P 15037" (default adb)
 #   SERIAL         the device, e.g. 127.0.0.1:40123
-#   TYPE_PASSWORD  the `input text` commands that type the password,
-#                  escaped for the phone's shell and `input text` (the
-#                  driver computes them with adb.EncodeText)
-set -eu
+#   CMDS           the commands, one a line: KIND BASE64 (KIND is shell,
+#                  exec or reboot; BASE64 the command line, base64)
+#   TYPE_PASSWORD  the `input text` commands that type the password; the
+#                  commands file holds @TYPE_PASSWORD@ in their place
+set -u
 : "${SERIAL:?set SERIAL}"
+: "${CMDS:?set CMDS}"
 : "${TYPE_PASSWORD:?set TYPE_PASSWORD}"
 ADB=${ADB:-adb}
+mark=@TYPE_PASSWORD@
 
-sh_() { $ADB -s "$SERIAL" shell "$1"; }
-# One argument: adb exec-out quotes the arguments after the first.
-dump() { $ADB -s "$SERIAL" exec-out 'uiautomator dump /dev/tty' >/dev/null; }
-
-# preflight: read the phone, wake it, keep it awake while plugged in
-sh_ getprop >/dev/null
-sh_ 'dumpsys account; echo :miacct-section:; dumpsys power; echo :miacct-section:; dumpsys window; echo :miacct-section:; settings get global stay_on_while_plugged_in' >/dev/null
-sh_ 'input keyevent 224'
-sh_ 'svc power stayon usb'
-
-# open-settings
-sh_ 'am start -a android.settings.SETTINGS' >/dev/null
-dump
-
-# open-account (the account page is drawn one dump late)
-sh_ 'am start -a android.settings.XIAOMI_ACCOUNT_SYNC_SETTINGS' >/dev/null
-dump
-dump
-
-# sign-out
-sh_ 'input tap 540 2240'
-dump
-
-# remove-data: Remove, then OK
-sh_ 'input tap 770 2241'
-dump
-sh_ 'input tap 770 2241'
-dump
-
-# enter-password: type it, OK
-sh_ "$TYPE_PASSWORD && input tap 770 1361"
-dump
-
-# reboot, and wait for the new boot to complete
-old=$(sh_ 'cat /proc/sys/kernel/random/boot_id')
-$ADB -s "$SERIAL" reboot
-tries=0
-until $ADB -s "$SERIAL" wait-for-device &&
-	sh_ "while [ \"\$(getprop sys.boot_completed)\" != 1 ] || [ \"\$(cat /proc/sys/kernel/random/boot_id)\" = $old ]; do sleep 1; done"; do
-	tries=$((tries + 1))
-	[ "$tries" -lt 8 ] || exit 1
-done
-
-# verify
-sh_ 'dumpsys account' >/dev/null
-sh_ 'input keyevent 224'
-sh_ 'am start -a android.settings.SETTINGS' >/dev/null
-dump
-
-# put the stay-awake setting back
-sh_ 'settings put global stay_on_while_plugged_in 0'
+# adb reads its standard input: every adb below gets /dev/null, not $CMDS.
+while read -r kind b64; do
+	cmd=$(printf '%s' "$b64" | base64 -d) || exit 1
+	case $cmd in
+	*"$mark"*) cmd="${cmd%%"$mark"*}$TYPE_PASSWORD${cmd#*"$mark"}" ;;
+	esac
+	case $kind in
+	shell) $ADB -s "$SERIAL" shell "$cmd" </dev/null >/dev/null 2>&1 ;;
+	# One argument: adb exec-out quotes the arguments after the first.
+	exec) $ADB -s "$SERIAL" exec-out "$cmd" </dev/null >/dev/null 2>&1 ;;
+	reboot)
+		$ADB -s "$SERIAL" reboot </dev/null || exit 1
+		$ADB -s "$SERIAL" wait-for-device </dev/null || exit 1
+		;;
+	*) echo "remove.sh: unknown kind $kind" >&2; exit 1 ;;
+	esac
+done <"$CMDS"

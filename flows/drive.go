@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/flows/ui"
@@ -57,6 +58,10 @@ const maxDismissed = 5
 // progressPatience: a progress message ("Signing out…") may wait for
 // Xiaomi's servers; it gets this many times the settle time.
 const progressPatience = 4
+
+// progressLook: a wait on the phone during a progress message lasts at
+// most the settle time over this, then the screen is read again.
+const progressLook = 2
 
 // reach drives the phone until the goal. Pop-ups of other apps are dismissed, the
 // lock screen stops the run (it cannot be passed over ADB), and a screen
@@ -134,8 +139,49 @@ func (s *Session) reach(ctx context.Context, d goal) error {
 			}
 			return s.explain(d.unexpected(s, v, d.detail))
 		}
+		if v.Is(screenProgress) {
+			if err := s.waitProgress(ctx, patience.Left(v)); err != nil {
+				return err
+			}
+		}
 		s.ui.Invalidate() // look again
 	}
+}
+
+// accountListed succeeds on the phone while the account manager lists a
+// Xiaomi account (what XiaomiAccountIn reads).
+const accountListed = `dumpsys account | grep -q 'Account {name=.*, type=com\.xiaomi}'`
+
+// waitProgress lets the phone work while a progress message shows
+// ("Checking…", "Signing out…"): it waits on the phone, in one shell
+// call, until another window has the focus, the account is gone (once
+// Sign out was tapped), or the wait's time is up (left, at most half
+// the settle time), rather than reading the message again and
+// again at a second or more a look. The next reading then shows what
+// follows. The bound keeps a look every few seconds for a phone whose
+// message moves on only when its screen is read (the fake's dump-counted
+// fixtures).
+func (s *Session) waitProgress(ctx context.Context, left time.Duration) error {
+	limit := min(left, s.ui.Settle()/progressLook)
+	if limit <= 0 {
+		return nil
+	}
+	until := ""
+	if s.signing.tapped && !s.signing.signedOut {
+		until = "! " + accountListed
+	}
+	outcome, err := adb.WaitWindow(ctx, s.dev, until, limit)
+	switch {
+	case err != nil && (deviceLost(err) || errors.Is(err, ErrInterrupted) || ctx.Err() != nil):
+		return err
+	case err != nil:
+		// A phone whose shell cannot run the wait is read again at once,
+		// as before.
+		return nil
+	case outcome == adb.WaitUntilMet:
+		s.signing.signedOut, s.signing.inFlight = true, false
+	}
+	return nil
 }
 
 // dismiss closes a pop-up of another app (a system update, low battery,

@@ -499,8 +499,12 @@ func (s *Session) typePassword(ctx context.Context, v *ui.View, st step) (verdic
 		}
 	}
 	// Text left by an attempt the phone dropped off ADB during would be
-	// typed in front of the password: delete it first.
-	actions := clearField(field)
+	// typed in front of the password: delete it first. An empty field
+	// shows its hint instead, which needs no deleting.
+	var actions []adb.InputAction
+	if holdsTypedText(field) {
+		actions = clearField(field)
+	}
 	okX, okY := ok.ClickTarget().Bounds.Center()
 	actions = append(actions, adb.Text(s.opts.Password.reveal()), adb.Tap(okX, okY))
 	// Marked before sending: whatever happens next, never a second time.
@@ -525,6 +529,22 @@ func (s *Session) typePassword(ctx context.Context, v *ui.View, st step) (verdic
 		s.signing.signedOut, s.signing.inFlight = true, false
 	}
 	return acted, nil
+}
+
+// holdsTypedText reports whether a password field shows typed text:
+// Android shows it masked, one mask character per character typed, where
+// an empty field shows its hint ("Enter password") instead.
+func holdsTypedText(field *hierarchy.Node) bool {
+	text := strings.TrimSpace(field.Text)
+	if text == "" {
+		return false
+	}
+	for _, r := range text {
+		if !strings.ContainsRune("•●*·", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // stuckSigningOut says what a screen that stayed too long between Sign out

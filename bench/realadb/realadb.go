@@ -29,6 +29,9 @@ type Server struct {
 	Port int
 	dir  string
 	env  []string
+	// proc is the server, run in the foreground; logFile its output.
+	proc    *exec.Cmd
+	logFile *os.File
 }
 
 // Start starts an adb server on a free loopback port, keeping its key and
@@ -65,10 +68,34 @@ func Start(ctx context.Context, dir string) (*Server, error) {
 		"ADB_EMU=0",   // no emulator probing of 5555..5585
 	)
 	s := &Server{Path: path, Port: port, dir: dir, env: env}
-	if out, err := s.Run(ctx, "start-server"); err != nil {
-		return nil, fmt.Errorf("adb start-server on port %d: %w: %s", port, err, strings.TrimSpace(out))
+	// In the foreground (nodaemon), as a child of this process: it is
+	// ended by its process id, never by name or by another server's
+	// kill-server.
+	s.proc = exec.Command(path, "-P", strconv.Itoa(port), "nodaemon", "server")
+	s.proc.Env = env
+	logFile, err := os.Create(filepath.Join(tmp, "adb-server.log"))
+	if err != nil {
+		return nil, fmt.Errorf("adb server log: %w", err)
 	}
-	return s, nil
+	s.proc.Stdout, s.proc.Stderr = logFile, logFile
+	if err := s.proc.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("start the adb server on port %d: %w", port, err)
+	}
+	s.logFile = logFile
+	for {
+		c, err := net.DialTimeout("tcp", s.Addr(), time.Second)
+		if err == nil {
+			c.Close()
+			return s, nil
+		}
+		select {
+		case <-ctx.Done():
+			_ = s.Kill()
+			return nil, fmt.Errorf("the adb server on port %d did not listen: %w", port, ctx.Err())
+		case <-time.After(20 * time.Millisecond): // another process: nothing to wait on
+		}
+	}
 }
 
 // freePort asks the kernel for a free loopback port. Ephemeral ports lie
@@ -163,12 +190,12 @@ func (s *Server) Log() string {
 	return b.String()
 }
 
-// Kill stops the server (`adb kill-server`).
+// Kill ends the server by its process id and waits for it.
 func (s *Server) Kill() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if out, err := s.Run(ctx, "kill-server"); err != nil {
-		return fmt.Errorf("adb kill-server on port %d: %w: %s", s.Port, err, strings.TrimSpace(out))
+	defer s.logFile.Close()
+	if err := s.proc.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("kill the adb server (pid %d): %w", s.proc.Process.Pid, err)
 	}
+	_ = s.proc.Wait() // killed: its exit status says so
 	return nil
 }

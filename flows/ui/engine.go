@@ -204,6 +204,15 @@ func (p *Patience) Over(v *View) bool {
 	return v.At-p.since > p.limit
 }
 
+// Left is what is left of the wait by the time of v (the whole of it
+// before the first view).
+func (p *Patience) Left(v *View) time.Duration {
+	if !p.set || v.At < p.since {
+		return p.limit
+	}
+	return p.limit - (v.At - p.since)
+}
+
 // Restart begins the wait again at the next view.
 func (p *Patience) Restart() { p.set = false }
 

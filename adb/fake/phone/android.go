@@ -192,6 +192,9 @@ func (p *Phone) dumpLocked(sleep *time.Duration) (xml []byte, failure string) {
 	case p.locked && p.cfg.lockScreen != "":
 		shown = p.cfg.lockScreen
 		xml = p.renderLocked(shown).Marshal()
+	case !p.appearedLocked() && p.ui.prev != nil:
+		shown = "previous screen (" + p.ui.screen + " not drawn yet)"
+		xml = p.ui.prev.Marshal()
 	case p.ui.settleLeft > 0 && p.ui.prev != nil:
 		p.ui.settleLeft--
 		shown = "previous screen (settling)"
@@ -283,8 +286,11 @@ func (c *call) amStart(args []string) int {
 	}
 	c.owed += res.sleep
 	if wait {
+		// -W returns once the activity has drawn its first frame.
+		drawn := max(p.ui.appearsAt-p.now, 0)
+		c.owed += p.advanceLocked(drawn)
 		comp := p.activityLocked(act.Screen)
-		ms := (p.cfg.latency.AmStart + p.cfg.latency.Transition).Milliseconds()
+		ms := (p.cfg.latency.AmStart + p.cfg.latency.Transition + drawn).Milliseconds()
 		c.printf("Status: ok\nLaunchState: COLD\nActivity: %s\nTotalTime: %d\nWaitTime: %d\nComplete\n", androidcmd.FullComponent(comp), ms, ms)
 	}
 	return 0
@@ -330,6 +336,12 @@ func (p *Phone) activityLocked(name string) string {
 		return h.Roots[0].Package
 	}
 	return "com.android.launcher"
+}
+
+// windowLocked names the window screen name is drawn in: the screen it is
+// a variant of (Settings scrolled is still Settings' window).
+func (p *Phone) windowLocked(name string) string {
+	return p.fx.Screens[name].Kind(name) + "/" + p.activityLocked(name)
 }
 
 // objectID is a stable fake identity hash for dumpsys records.
@@ -385,10 +397,16 @@ func (c *call) dumpsysAccount() {
 
 func (c *call) dumpsysWindow() {
 	p := c.p
-	comp := androidcmd.FullComponent(p.activityLocked(p.ui.screen))
+	shown := p.displayedScreenLocked()
+	comp := androidcmd.FullComponent(p.activityLocked(shown))
 	focus := comp
+	// Every screen is a window of its own: a dialog has the title of its
+	// activity but another window (another hash), and the focus moves to
+	// it once it has appeared.
+	window := objectID(p.windowLocked(shown) + "#window")
 	if p.locked {
 		focus = "NotificationShade"
+		window = objectID(focus)
 	}
 	c.printf("WINDOW MANAGER POLICY STATE (dumpsys window policy)\n")
 	c.printf("    mSafeMode=false mSystemReady=true mSystemBooted=%t\n", p.bootCompletedLocked())
@@ -402,7 +420,7 @@ func (c *call) dumpsysWindow() {
 	c.printf("\nWINDOW MANAGER DISPLAY CONTENTS (dumpsys window displays)\n")
 	c.printf("  Display: mDisplayId=0 rootTasks=1\n")
 	c.printf("    init=%dx%d %ddpi cur=%dx%d app=%dx%d\n", p.cfg.width, p.cfg.height, p.cfg.density, p.cfg.width, p.cfg.height, p.cfg.width, p.cfg.height)
-	c.printf("\n  mCurrentFocus=Window{%s u0 %s}\n", objectID(focus), focus)
+	c.printf("\n  mCurrentFocus=Window{%s u0 %s}\n", window, focus)
 	c.printf("  mFocusedApp=ActivityRecord{%s u0 %s t12}\n", objectID(comp+"#record"), androidcmd.ShortComponent(comp))
 }
 

@@ -9,14 +9,16 @@ import (
 // spends time (latencies, sleep, reboots, polls, waits). Nothing sleeps
 // for real unless Options.Realtime asks for it.
 
-// advanceLocked moves the simulated clock by d and returns the real time
-// to sleep for it (zero unless Realtime is set); the caller sleeps after
+// advanceLocked moves the simulated clock by d, making the screens' own
+// timed moves that came due (catchUpLocked), and returns the real time to
+// sleep for it (zero unless Realtime is set); the caller sleeps after
 // unlocking.
 func (p *Phone) advanceLocked(d time.Duration) time.Duration {
 	if d <= 0 {
 		return 0
 	}
 	p.now += d
+	p.catchUpLocked()
 	if p.realtime <= 0 {
 		return 0
 	}

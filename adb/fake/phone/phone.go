@@ -347,6 +347,7 @@ func (p *Phone) WaitOnline(ctx context.Context) error {
 	if p.now < p.onlineAt {
 		p.logf("waited %s for the device", p.onlineAt-p.now)
 		p.now = p.onlineAt
+		p.catchUpLocked()
 	}
 	p.mu.Unlock()
 	return nil

@@ -22,14 +22,21 @@ type uiState struct {
 	screen string
 	states map[string]*screenState
 	// prev is the hierarchy displayed before the current screen; Settle
-	// dumps still show it.
+	// dumps still show it, and every reading until the current screen
+	// appears (Draw). prevScreen names the screen it belongs to.
 	prev       *hierarchy.Hierarchy
+	prevScreen string
+	// appearsAt is when the current screen appears on the phone's clock
+	// (its Draw after the switch); before that the previous one shows.
+	appearsAt  time.Duration
 	settleLeft int
 	idleLeft   int
 	// shown counts the dumps that showed the current screen (for After).
 	shown int
 	// slowDump: the next dump follows an `am start` (Faults.SlowFirstDump).
 	slowDump bool
+	// catchingUp guards catchUpLocked against itself.
+	catchingUp bool
 }
 
 // screenState is the dynamic state of one screen: focus and field texts,
@@ -136,31 +143,82 @@ func (p *Phone) shownLocked() string {
 }
 
 // displayedLocked is the hierarchy on the display now, ignoring the dump
-// faults: the previous screen while the current one settles.
+// faults: the previous screen while the current one settles or has not
+// appeared yet.
 func (p *Phone) displayedLocked() *hierarchy.Hierarchy {
 	if p.locked && p.cfg.lockScreen != "" {
 		return p.renderLocked(p.cfg.lockScreen)
 	}
-	if p.ui.settleLeft > 0 && p.ui.prev != nil {
+	if (p.ui.settleLeft > 0 || !p.appearedLocked()) && p.ui.prev != nil {
 		return p.ui.prev
 	}
 	return p.renderLocked(p.ui.screen)
 }
 
-// switchLocked shows screen to, fresh (no focus moved, fields empty).
+// appearedLocked reports whether the current screen has appeared (its
+// Draw time has passed).
+func (p *Phone) appearedLocked() bool { return p.now >= p.ui.appearsAt }
+
+// displayedScreenLocked names the screen whose window has the focus now:
+// the previous one until the current one appears.
+func (p *Phone) displayedScreenLocked() string {
+	if !p.appearedLocked() && p.ui.prevScreen != "" {
+		return p.ui.prevScreen
+	}
+	return p.ui.screen
+}
+
+// switchLocked shows screen to, fresh (no focus moved, fields empty),
+// after the fixture's transition time, which the action that caused it
+// spends.
 func (p *Phone) switchLocked(to, why string, res *actionResult) {
 	from := p.ui.screen
+	p.showLocked(to, p.now+p.cfg.latency.Transition)
+	res.sleep += p.advanceLocked(p.cfg.latency.Transition)
+	p.logf("screen %s -> %s (%s)", from, to, why)
+}
+
+// showLocked makes to the current screen as of at: it appears its Draw
+// time later.
+func (p *Phone) showLocked(to string, at time.Duration) {
 	if !p.locked || p.cfg.lockScreen == "" {
 		p.ui.prev = p.displayedLocked()
+		p.ui.prevScreen = p.displayedScreenLocked()
 	}
 	p.ui.screen = to
 	delete(p.ui.states, to)
 	p.ui.settleLeft, p.ui.idleLeft, p.ui.shown = 0, 0, 0
+	p.ui.appearsAt = at
 	if sc := p.fx.Screens[to]; sc != nil {
 		p.ui.settleLeft, p.ui.idleLeft = sc.Settle, sc.IdleErrors
+		p.ui.appearsAt += sc.Draw
 	}
-	res.sleep += p.advanceLocked(p.cfg.latency.Transition)
-	p.logf("screen %s -> %s (%s)", from, to, why)
+}
+
+// catchUpLocked makes the moves of screens that move on by themselves
+// after a time (After.Time) that came due by now, each at the moment it
+// was due: a progress message lasts as long as its work, whether anyone
+// looks or not.
+func (p *Phone) catchUpLocked() {
+	if p.ui.catchingUp {
+		return
+	}
+	p.ui.catchingUp = true
+	defer func() { p.ui.catchingUp = false }()
+	for range 64 { // bounded: a cycle of timed screens cannot spin forever
+		sc := p.fx.Screens[p.ui.screen]
+		if sc == nil || sc.After == nil || sc.After.Time <= 0 || p.locked {
+			return
+		}
+		due := p.ui.appearsAt + sc.After.Time
+		if p.now < due {
+			return
+		}
+		from := p.ui.screen
+		p.showLocked(sc.After.Goto, due)
+		p.logf("screen %s -> %s (after %s)", from, sc.After.Goto, sc.After.Time)
+		p.effectsLocked(nil, sc.After.Effects, "after "+sc.After.Time.String())
+	}
 }
 
 // shownOnceLocked counts a dump that showed the current screen and makes
@@ -168,7 +226,7 @@ func (p *Phone) switchLocked(to, why string, res *actionResult) {
 func (p *Phone) shownOnceLocked(res *actionResult) {
 	p.ui.shown++
 	sc := p.fx.Screens[p.ui.screen]
-	if sc == nil || sc.After == nil || p.ui.shown < sc.After.Dumps {
+	if sc == nil || sc.After == nil || sc.After.Dumps < 1 || p.ui.shown < sc.After.Dumps {
 		return
 	}
 	// After's effects need no session (the loader allows no reboot,
@@ -302,7 +360,13 @@ func (p *Phone) takeLocked(s *session, t fixture.Transition, name, action string
 	} else {
 		p.logf("%s on %s", action, name)
 	}
-	for _, e := range t.Effects {
+	p.effectsLocked(s, t.Effects, action)
+}
+
+// effectsLocked makes a transition's effects (s is nil for a screen's
+// own move, which cannot reboot, disconnect or hang).
+func (p *Phone) effectsLocked(s *session, effects []string, action string) {
+	for _, e := range effects {
 		switch e := fixture.Effect(e); e {
 		case fixture.RemoveAccount:
 			p.accounts = slices.DeleteFunc(p.accounts, fixture.Account.Xiaomi)

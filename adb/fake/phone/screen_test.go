@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miacct/miacct/adb/fake/fixture"
 	"github.com/miacct/miacct/adb/hierarchy"
@@ -464,5 +465,88 @@ func TestScreenMovesOnAfterDumps(t *testing.T) {
 	}
 	if h := dump(t, p); findText(h, "Sign out") == nil {
 		t.Errorf("want the account screen:\n%s", h.Marshal())
+	}
+}
+
+// focusLine is the focused window as dumpsys window prints it.
+func focusLine(t *testing.T, p *Phone) string {
+	t.Helper()
+	for _, line := range strings.Split(sh(t, p, "dumpsys window"), "\n") {
+		if strings.Contains(line, "mCurrentFocus=") {
+			return strings.TrimSpace(line)
+		}
+	}
+	t.Fatal("dumpsys window shows no mCurrentFocus")
+	return ""
+}
+
+// A screen with Draw appears that long after the switch, on the phone's
+// clock: until then dumps show the previous screen and the focused window
+// stays the previous one; `am start -W` returns once it has appeared.
+func TestScreenDrawnLate(t *testing.T) {
+	p := newTestPhone(t, func(fx *fixture.Fixture) {
+		fx.Screens["settings"].Settle = 0
+		fx.Screens["account"].IdleErrors = 0
+		fx.Screens["account"].Draw = 2 * time.Second
+	})
+	tapText(t, p, "Settings")
+	settings := focusLine(t, p)
+	sh(t, p, "am start -a android.settings.XIAOMI_ACCOUNT_SYNC_SETTINGS")
+	if got := focusLine(t, p); got != settings {
+		t.Errorf("focus right after am start = %q, want Settings' %q", got, settings)
+	}
+	if h := dump(t, p); findText(h, "Sign out") != nil { // 1.5 s into the 2 s
+		t.Errorf("a dump before the account screen appeared shows it:\n%s", h.Marshal())
+	}
+	sh(t, p, "sleep 0.5")
+	if h := dump(t, p); findText(h, "Sign out") == nil {
+		t.Errorf("a dump after the account screen appeared does not show it:\n%s", h.Marshal())
+	}
+	account := focusLine(t, p)
+	if account == settings || !strings.Contains(account, "com.xiaomi.account/com.xiaomi.account.ui.AccountSettingsActivity") {
+		t.Errorf("focus once the account screen appeared = %q (Settings' %q)", account, settings)
+	}
+
+	// The data dialog is a window of the same activity: the title stays,
+	// the window does not.
+	tapText(t, p, "Sign out")
+	if got := focusLine(t, p); got == account {
+		t.Errorf("the dialog has the account screen's window %q", got)
+	}
+
+	q := newTestPhone(t, func(fx *fixture.Fixture) { fx.Screens["account"].Draw = 2 * time.Second })
+	t0 := q.Elapsed()
+	out := sh(t, q, "am start -W -a android.settings.XIAOMI_ACCOUNT_SYNC_SETTINGS")
+	// shell 30ms + am start 800ms + transition 400ms + drawn 2s later
+	if took := q.Elapsed() - t0; took != 3230*time.Millisecond {
+		t.Errorf("am start -W took %s, want 3.23s (until the screen appeared)", took)
+	}
+	if !strings.Contains(out, "TotalTime: 3200") {
+		t.Errorf("am start -W printed %q, want TotalTime: 3200", out)
+	}
+}
+
+// A screen with After.Time moves on by itself that long after it appeared,
+// whether or not anything looks at it, with its effects at that moment.
+func TestScreenMovesOnAfterTime(t *testing.T) {
+	p := newTestPhone(t, func(fx *fixture.Fixture) {
+		fx.Screens["settings"].Settle = 0
+		fx.Screens["settings"].After = &fixture.After{Time: 3 * time.Second, Goto: "signed_out", Effects: []string{"remove-account"}}
+	})
+	tapText(t, p, "Settings") // settings appears at the end of the tap
+	if h := dump(t, p); findText(h, "Xiaomi Account") == nil {
+		t.Fatalf("dump 1.5 s into the 3 s shows no settings:\n%s", h.Marshal())
+	}
+	if !strings.Contains(sh(t, p, "dumpsys account"), testAccountID) {
+		t.Fatal("the account went before its time")
+	}
+	// The rest of the 3 s passes on the phone in a loop, as a client
+	// waiting on the phone would spend it.
+	out := sh(t, p, `i=0; while dumpsys account | grep -q 'Account {name=.*type=com.xiaomi'; do sleep 0.1; i=$((i+1)); done; echo $i`)
+	if n, err := strconv.Atoi(strings.TrimSpace(out)); err != nil || n < 10 || n > 16 {
+		t.Errorf("the wait loop went round %q times, want about 14 (1.4 s in steps of 0.1 s)", out)
+	}
+	if p.Screen() != "signed_out" {
+		t.Errorf("screen %s after 3 s, want signed_out", p.Screen())
 	}
 }

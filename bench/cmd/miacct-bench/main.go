@@ -2,14 +2,17 @@
 //
 //  1. host cost: `remove` on the in-process fake, parsing a large dump, a
 //     selector lookup (the same as `go test -bench . ./bench/`);
-//  2. side by side with the adb command-line tool, through one real adb
-//     server (Debian's adb 29) to the same kind of fake device daemon:
-//     shell round trips, a 10 MB push and pull, and `remove` against
-//     bench/remove.sh, the same device commands as a shell script;
+//  2. side by side with peers (the adb command-line tool, a raw gadb
+//     program, Node's adbkit), through one real adb server (Debian's
+//     adb) to one fake phone (`miacct fake serve --adbd`): a shell round
+//     trip, a dump, 1 MB and 10 MB push and pull; and `remove` against
+//     bench/remove.sh, the adb CLI replaying the commands miacct sent;
 //  3. the simulated device time of `remove` on a phone with a real
-//     phone's latency, against the least the flow needs;
+//     phone's latency, against the physical floor and the least of the
+//     current design;
 //  4. the peak memory (RSS) of a `remove` run;
-//  5. `remove --all` on 1, 8 and 32 phones with (scaled) real latencies.
+//  5. `remove --all` on 1, 32 and 256 phones with (scaled) real
+//     latencies, and the CPU the fake phones take.
 //
 // Run it from the module root (make bench does):
 //
@@ -35,7 +38,6 @@ type options struct {
 	bin    string // the miacct binary (built when empty)
 	script string // bench/remove.sh
 	trips  int    // shell round trips per batch
-	size   int    // bytes pushed and pulled
 	reps   int    // repetitions of each timed batch (the median is reported)
 	groups string // which groups to run, e.g. "1,2,3,4,5"
 }
@@ -45,7 +47,6 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "", "miacct binary to measure (default: go build ./cmd/miacct into a temporary directory)")
 	flag.StringVar(&o.script, "script", "bench/remove.sh", "the shell-script version of remove")
 	flag.IntVar(&o.trips, "trips", 200, "shell round trips per batch")
-	flag.IntVar(&o.size, "size", 10<<20, "bytes per push and pull")
 	flag.IntVar(&o.reps, "reps", 3, "repetitions of each timed batch; the median is reported")
 	flag.StringVar(&o.groups, "groups", "1,2,3,4,5", "groups to run")
 	flag.Parse()

@@ -3,11 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,143 +47,20 @@ func sideBySide(ctx context.Context, w io.Writer, o options, tmp string, mem *me
 		}
 	}()
 
+	if err := peers(ctx, w, o, srv, tmp); err != nil {
+		return err
+	}
+
 	ph, err := bench.NewPhone(phone.Options{})
 	if err != nil {
 		return err
 	}
-	timer := bench.NewServiceTimer(ph)
-	serial, closeDaemon, err := serve(ctx, srv, timer)
+	serial, closeDaemon, err := serve(ctx, srv, ph)
 	if err != nil {
 		return err
 	}
 	defer closeDaemon()
 	dev, err := adb.NewClient(srv.Addr(), adb.ClientOptions{}).Device(ctx, serial)
-	if err != nil {
-		return err
-	}
-	const model = "23021RAAEG"
-
-	// Shell round trips.
-	miacctTrip := func() error {
-		v, err := adb.Prop(ctx, dev, "ro.product.model")
-		if err == nil && v != model {
-			err = fmt.Errorf("getprop through miacct: %q", v)
-		}
-		return err
-	}
-	cliTrip := func() error {
-		out, err := srv.Command(ctx, "-s", serial, "shell", "getprop", "ro.product.model").Output()
-		if err == nil && string(out) != model+"\n" {
-			err = fmt.Errorf("adb shell getprop: %q", out)
-		}
-		return err
-	}
-	for range 5 { // warm up both paths
-		if err := miacctTrip(); err != nil {
-			return err
-		}
-		if err := cliTrip(); err != nil {
-			return err
-		}
-	}
-	// Each batch also notes how long the fake phone itself ran the
-	// commands: the same work for both tools, which a real phone does in
-	// its own time.
-	var phoneM, phoneC time.Duration
-	batch := func(trip func() error, phoneTime *time.Duration) func() (time.Duration, error) {
-		return func() (time.Duration, error) {
-			timer.Take()
-			start := time.Now()
-			for range o.trips {
-				if err := trip(); err != nil {
-					return 0, err
-				}
-			}
-			d := time.Since(start)
-			*phoneTime = timer.Take()
-			return d, nil
-		}
-	}
-	tripsM, err := median(o.reps, batch(miacctTrip, &phoneM))
-	if err != nil {
-		return err
-	}
-	tripsC, err := median(o.reps, batch(cliTrip, &phoneC))
-	if err != nil {
-		return err
-	}
-
-	// A file each way.
-	files, ok := adb.SyncerOf(dev)
-	if !ok {
-		return fmt.Errorf("the device has no file transfer")
-	}
-	data := make([]byte, o.size)
-	rng := rand.NewChaCha8([32]byte{'m', 'i', 'a', 'c', 'c', 't'})
-	_, _ = rng.Read(data)
-	sum := sha256.Sum256(data)
-	local := filepath.Join(tmp, "bench.bin")
-	if err := os.WriteFile(local, data, 0o644); err != nil {
-		return err
-	}
-	back := filepath.Join(tmp, "back.bin")
-	checkBack := func(who string) error {
-		got, err := os.ReadFile(back)
-		if err != nil {
-			return err
-		}
-		if sha256.Sum256(got) != sum {
-			return fmt.Errorf("%s pulled %d bytes that differ from the %d pushed", who, len(got), len(data))
-		}
-		return os.Remove(back)
-	}
-	pushM, err := median(o.reps, func() (time.Duration, error) {
-		start := time.Now()
-		err := files.Push(ctx, bytes.NewReader(data), "/sdcard/Download/miacct.bin", 0o644, time.Time{})
-		return time.Since(start), err
-	})
-	if err != nil {
-		return err
-	}
-	pullM, err := median(o.reps, func() (time.Duration, error) {
-		f, err := os.Create(back)
-		if err != nil {
-			return 0, err
-		}
-		start := time.Now()
-		err = files.Pull(ctx, "/sdcard/Download/miacct.bin", f)
-		d := time.Since(start)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = checkBack("miacct")
-		}
-		return d, err
-	})
-	if err != nil {
-		return err
-	}
-	pushC, err := median(o.reps, func() (time.Duration, error) {
-		start := time.Now()
-		out, err := srv.Run(ctx, "-s", serial, "push", local, "/sdcard/Download/cli.bin")
-		if err != nil {
-			err = fmt.Errorf("adb push: %w: %s", err, out)
-		}
-		return time.Since(start), err
-	})
-	if err != nil {
-		return err
-	}
-	pullC, err := median(o.reps, func() (time.Duration, error) {
-		start := time.Now()
-		out, err := srv.Run(ctx, "-s", serial, "pull", "/sdcard/Download/cli.bin", back)
-		d := time.Since(start)
-		if err != nil {
-			return d, fmt.Errorf("adb pull: %w: %s", err, out)
-		}
-		return d, checkBack("adb pull")
-	})
 	if err != nil {
 		return err
 	}
@@ -204,10 +80,11 @@ func sideBySide(ctx context.Context, w io.Writer, o options, tmp string, mem *me
 		return fmt.Errorf("reboot and reconnect: %w", err)
 	}
 
-	// The remove flow: miacct against the script, each on a fresh phone.
+	// The remove flow: miacct, then the script replaying the commands
+	// miacct sent, each on a fresh phone.
 	var cmdsM, cmdsS []bench.DeviceCommand
 	removeM, err := median(o.reps, func() (time.Duration, error) {
-		d, cmds, err := runRemove(ctx, srv, o, false, nil)
+		d, cmds, err := runRemove(ctx, srv, o, nil, nil)
 		cmdsM = cmds
 		return d, err
 	})
@@ -215,7 +92,7 @@ func sideBySide(ctx context.Context, w io.Writer, o options, tmp string, mem *me
 		return err
 	}
 	removeS, err := median(o.reps, func() (time.Duration, error) {
-		d, cmds, err := runRemove(ctx, srv, o, true, nil)
+		d, cmds, err := runRemove(ctx, srv, o, cmdsM, nil)
 		cmdsS = cmds
 		return d, err
 	})
@@ -225,26 +102,15 @@ func sideBySide(ctx context.Context, w io.Writer, o options, tmp string, mem *me
 
 	// Peak memory for group 4, in runs of their own (GNU time in between
 	// would add to the timings above).
-	if _, _, err := runRemove(ctx, srv, o, false, &mem.removeViaADB); err != nil {
+	if _, _, err := runRemove(ctx, srv, o, nil, &mem.removeViaADB); err != nil {
 		return err
 	}
 	if mem.adbClient, err = peakRSS(ctx, srv.Env(), srv.Path, "-P", strconv.Itoa(srv.Port), "-s", serial, "shell", "getprop", "ro.product.model"); err != nil {
 		return err
 	}
 
-	mb := float64(o.size) / (1 << 20)
-	fmt.Fprintf(w, "%-34s %12s %12s %8s   %s\n", "", "miacct", "adb CLI", "ratio", "target")
-	fmt.Fprintf(w, "%-34s %12s %12s %8s   %s\n", fmt.Sprintf("%d shell round trips (getprop)", o.trips), round(tripsM), round(tripsC), ratio(tripsC, tripsM),
-		">= 5x: "+verdict(tripsC >= 5*tripsM))
-	fmt.Fprintf(w, "%-34s %12s %12s\n", "  one round trip", round(tripsM/time.Duration(o.trips)), round(tripsC/time.Duration(o.trips)))
-	if phoneM < tripsM && phoneC < tripsC {
-		fmt.Fprintf(w, "%-34s %12s %12s %8s   (the fake phone's own share, %s and %s, taken out)\n", "  without the fake phone's work",
-			round((tripsM-phoneM)/time.Duration(o.trips)), round((tripsC-phoneC)/time.Duration(o.trips)), ratio(tripsC-phoneC, tripsM-phoneM),
-			round(phoneM/time.Duration(o.trips)), round(phoneC/time.Duration(o.trips)))
-	}
-	fmt.Fprintf(w, "%-34s %12s %12s %8s\n", fmt.Sprintf("%.0f MB push", mb), round(pushM), round(pushC), ratio(pushC, pushM))
-	fmt.Fprintf(w, "%-34s %12s %12s %8s\n", fmt.Sprintf("%.0f MB pull", mb), round(pullM), round(pullC), ratio(pullC, pullM))
-	fmt.Fprintf(w, "%-34s %12s %12s %8s   (adb CLI = %s)\n", "remove, whole flow", round(removeM), round(removeS), ratio(removeS, removeM), o.script)
+	fmt.Fprintf(w, "\n%-34s %12s %12s %8s\n", "", "miacct", "script", "ratio")
+	fmt.Fprintf(w, "%-34s %12s %12s %8s   (script = %s: the adb CLI replaying miacct's commands)\n", "remove, whole flow", round(removeM), round(removeS), ratio(removeS, removeM), o.script)
 	if reconnect < removeM && reconnect < removeS {
 		fmt.Fprintf(w, "%-34s %12s %12s %8s   (the adb server reconnecting after the reboot: %s, the same for both)\n",
 			"  remove without the reconnection", round(removeM-reconnect), round(removeS-reconnect), ratio(removeS-reconnect, removeM-reconnect), round(reconnect))
@@ -283,8 +149,9 @@ func serve(ctx context.Context, srv *realadb.Server, t fake.Target) (string, fun
 // runRemove runs remove on a fresh phone, with the miacct binary or with
 // the script, and returns the time and the commands the phone received.
 // With rss set it runs miacct under GNU time and stores its peak RSS.
-func runRemove(ctx context.Context, srv *realadb.Server, o options, script bool, rss *int64) (time.Duration, []bench.DeviceCommand, error) {
-	ph, err := bench.NewPhone(phone.Options{})
+func runRemove(ctx context.Context, srv *realadb.Server, o options, replay []bench.DeviceCommand, rss *int64) (time.Duration, []bench.DeviceCommand, error) {
+	script := replay != nil
+	ph, err := bench.NewPhone(phone.Options{Log: phoneLog(script)})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -303,8 +170,13 @@ func runRemove(ctx context.Context, srv *realadb.Server, o options, script bool,
 		if err != nil {
 			return 0, nil, err
 		}
+		cmdsFile, err := writeCommands(filepath.Join(os.TempDir(), fmt.Sprintf("miacct-bench-cmds-%d", os.Getpid())), replay, typed)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer os.Remove(cmdsFile)
 		cmd = exec.CommandContext(ctx, "sh", o.script)
-		cmd.Env = append(srv.Env(), "ADB="+srv.Path+" -P "+strconv.Itoa(srv.Port), "SERIAL="+serial, "TYPE_PASSWORD="+typed)
+		cmd.Env = append(srv.Env(), "ADB="+srv.Path+" -P "+strconv.Itoa(srv.Port), "SERIAL="+serial, "TYPE_PASSWORD="+typed, "CMDS="+cmdsFile)
 	default:
 		args := []string{o.bin, "--adb", srv.Addr(), "-s", serial, "remove", "--password-stdin", "--yes"}
 		if rss != nil {
@@ -345,4 +217,29 @@ func runRemove(ctx context.Context, srv *realadb.Server, o options, script bool,
 		}
 	}
 	return d, rec.Commands(), nil
+}
+
+// writeCommands writes the commands for bench/remove.sh (KIND BASE64 a
+// line), the password's `input text` commands replaced by a mark the
+// script fills in from its environment.
+func writeCommands(path string, cmds []bench.DeviceCommand, typed string) (string, error) {
+	var b strings.Builder
+	for _, c := range cmds {
+		line := c.Cmd
+		if typed != "" {
+			line = strings.ReplaceAll(line, typed, "@TYPE_PASSWORD@")
+		}
+		fmt.Fprintf(&b, "%s %s\n", c.Kind, base64.StdEncoding.EncodeToString([]byte(line)))
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return "", fmt.Errorf("write the commands for the script: %w", err)
+	}
+	return path, nil
+}
+
+func phoneLog(on bool) io.Writer {
+	if on && os.Getenv("MIACCT_BENCH_DEBUG") != "" {
+		return os.Stderr
+	}
+	return nil
 }
