@@ -365,9 +365,9 @@ func (p *Phone) takeLocked(s *session, t fixture.Transition, name, action string
 
 // effectsLocked makes a transition's effects (s is nil for a screen's
 // own move, which cannot reboot, disconnect or hang).
-func (p *Phone) effectsLocked(s *session, effects []string, action string) {
+func (p *Phone) effectsLocked(s *session, effects []fixture.Effect, action string) {
 	for _, e := range effects {
-		switch e := fixture.Effect(e); e {
+		switch e {
 		case fixture.RemoveAccount:
 			p.accounts = slices.DeleteFunc(p.accounts, fixture.Account.Xiaomi)
 			if p.findDevice == fixture.FindDeviceOn {

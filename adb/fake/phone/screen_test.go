@@ -531,7 +531,7 @@ func TestScreenDrawnLate(t *testing.T) {
 func TestScreenMovesOnAfterTime(t *testing.T) {
 	p := newTestPhone(t, func(fx *fixture.Fixture) {
 		fx.Screens["settings"].Settle = 0
-		fx.Screens["settings"].After = &fixture.After{Time: 3 * time.Second, Goto: "signed_out", Effects: []string{"remove-account"}}
+		fx.Screens["settings"].After = &fixture.After{Time: 3 * time.Second, Goto: "signed_out", Effects: []fixture.Effect{fixture.RemoveAccount}}
 	})
 	tapText(t, p, "Settings") // settings appears at the end of the tap
 	if h := dump(t, p); findText(h, "Xiaomi Account") == nil {
