@@ -198,17 +198,14 @@ func isPrintableASCII(b []byte) bool {
 	return true
 }
 
-// pngSignature starts every PNG file.
-const pngSignature = "\x89PNG\r\n\x1a\n"
-
 // Screenshot returns the screen as PNG bytes (`screencap -p` over exec:).
 func Screenshot(ctx context.Context, d Device) ([]byte, error) {
 	out, err := d.Exec(withOutputLimit(ctx, MaxScreenshot), "screencap -p")
 	if err != nil {
 		return nil, fmt.Errorf("screenshot: %w", err)
 	}
-	if !bytes.HasPrefix(out, []byte(pngSignature)) {
-		return nil, fmt.Errorf("screenshot: %w (%s)", ErrNotPNG, describeOutput(out))
+	if err := CheckPNG(out); err != nil {
+		return nil, fmt.Errorf("screenshot: %w", err)
 	}
 	return out, nil
 }

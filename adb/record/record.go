@@ -421,7 +421,7 @@ func (r *Recorder) recordDump(c call) {
 }
 
 func (r *Recorder) recordScreencap(c call) {
-	if c.err != nil || !wholePNG(c.out) {
+	if c.err != nil || adb.CheckPNG(c.out) != nil {
 		r.logLocked("screenshot not recorded%s", errNote(c.err))
 		return
 	}
@@ -431,7 +431,7 @@ func (r *Recorder) recordScreencap(c call) {
 		r.logLocked("screenshot dropped: a password field had focus")
 		return
 	}
-	shot, err := blackOut(c.out, r.privateRegions)
+	shot, err := adb.BlackOut(c.out, r.privateRegions)
 	if err != nil {
 		r.logLocked("screenshot not recorded: %v", err)
 		return

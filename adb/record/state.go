@@ -451,8 +451,6 @@ func slugWords(s string, n int) string {
 
 // Output parsing.
 
-// pngSignature starts every PNG file.
-const pngSignature = "\x89PNG\r\n\x1a\n"
 
 type account struct{ Name, Type string }
 

@@ -212,16 +212,7 @@ func writeAuditCertificate(dir string, a *flows.Audit, start time.Time, exitCode
 }
 
 func printAudit(app *App, r auditResult) {
-	for _, c := range r.Checks {
-		line := fmt.Sprintf("%-4s  %s", strings.ToUpper(c.Status), c.Title)
-		if c.Detail != "" {
-			line += ": " + c.Detail
-		}
-		app.IO.Printf("%s\n", line)
-		if c.Fix != "" && (c.Status == flows.CheckFail || c.Status == flows.CheckWarn) {
-			app.IO.Printf("      fix: %s\n", c.Fix)
-		}
-	}
+	printChecks(app, r.Checks)
 	switch r.Verdict {
 	case certificate.VerdictClear:
 		app.IO.Printf("Clear to resell.\n")

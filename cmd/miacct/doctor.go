@@ -148,8 +148,10 @@ func doctorExit(failed *flows.Check) int {
 	return code
 }
 
-func printDoctor(app *App, d *flows.Diagnosis) {
-	for _, c := range d.Checks {
+// printChecks prints checks as doctor and audit do: PASS, WARN or FAIL,
+// the title and detail, and the fix under what did not pass.
+func printChecks(app *App, checks []flows.Check) {
+	for _, c := range checks {
 		line := fmt.Sprintf("%-4s  %s", strings.ToUpper(c.Status), c.Title)
 		if c.Detail != "" {
 			line += ": " + c.Detail
@@ -159,6 +161,10 @@ func printDoctor(app *App, d *flows.Diagnosis) {
 			app.IO.Printf("      fix: %s\n", c.Fix)
 		}
 	}
+}
+
+func printDoctor(app *App, d *flows.Diagnosis) {
+	printChecks(app, d.Checks)
 	failed, warned := 0, 0
 	for _, c := range d.Checks {
 		switch c.Status {

@@ -1,12 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
 	"image"
-	"image/color"
-	"image/draw"
-	"image/png"
 	"regexp"
 	"strings"
 
@@ -105,41 +100,4 @@ func (p *privacy) regions(xml []byte) []image.Rectangle {
 		return true
 	})
 	return out
-}
-
-// pngEnd is the IEND chunk every complete PNG ends with.
-var pngEnd = []byte{0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82}
-
-// checkPNG refuses a screenshot that is not a whole PNG image: one cut
-// off in transfer lacks its IEND chunk.
-func checkPNG(data []byte) error {
-	switch {
-	case !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
-		return fmt.Errorf("the screenshot is not a PNG image")
-	case !bytes.HasSuffix(data, pngEnd):
-		return fmt.Errorf("the screenshot is cut off (no IEND chunk at its end)")
-	}
-	return nil
-}
-
-// blackOut paints the regions of a PNG screenshot black.
-func blackOut(data []byte, regions []image.Rectangle) ([]byte, error) {
-	if len(regions) == 0 {
-		return data, nil
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("read the screenshot: %w", err)
-	}
-	canvas := image.NewRGBA(img.Bounds())
-	draw.Draw(canvas, canvas.Bounds(), img, img.Bounds().Min, draw.Src)
-	black := image.NewUniform(color.Black)
-	for _, r := range regions {
-		draw.Draw(canvas, r.Intersect(canvas.Bounds()), black, image.Point{}, draw.Src)
-	}
-	var out bytes.Buffer
-	if err := png.Encode(&out, canvas); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/flows"
 )
 
@@ -224,12 +225,12 @@ func (r *reportWriter) snapshot(step reportStep, base string) reportStep {
 	if len(png) == 0 {
 		return step
 	}
-	if err := checkPNG(png); err != nil {
+	if err := adb.CheckPNG(png); err != nil {
 		step.Note = err.Error()
 		r.logf("screenshot after %s not kept: %v", step.Name, err)
 		return step
 	}
-	png, err = blackOut(png, r.private.regions(xml))
+	png, err = adb.BlackOut(png, r.private.regions(xml))
 	if err != nil {
 		step.Note = err.Error()
 		r.logf("screenshot after %s not kept: %v", step.Name, err)

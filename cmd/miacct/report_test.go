@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/miacct/miacct/adb"
 	"github.com/miacct/miacct/adb/fake"
 	"github.com/miacct/miacct/adb/fake/faketest"
 	"github.com/miacct/miacct/adb/fake/phone"
@@ -273,8 +274,8 @@ func TestTruncatedScreenshotIsNotKept(t *testing.T) {
 	if bytes.Contains(page, []byte(".png")) || !bytes.Contains(page, []byte("cut off")) {
 		t.Errorf("index.html links a PNG, or does not say the screenshot was cut off")
 	}
-	if err := checkPNG(append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 40)...)); err == nil {
-		t.Error("checkPNG took a PNG without its IEND chunk")
+	if err := adb.CheckPNG(append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 40)...)); err == nil {
+		t.Error("adb.CheckPNG took a PNG without its IEND chunk")
 	}
 }
 
