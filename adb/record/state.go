@@ -451,7 +451,6 @@ func slugWords(s string, n int) string {
 
 // Output parsing.
 
-
 type account struct{ Name, Type string }
 
 var accountLine = regexp.MustCompile(`Account \{name=([^,]*), type=([^}]*)\}`)
