@@ -40,8 +40,8 @@ folder per run, DIR/SERIAL-TIME), shows a line per phone, and goes on
 waiting. A phone in work is never run twice; a phone pulled out mid-run
 ends its run with its exit code and the step to resume from; plug it in
 again for a new run. Ctrl-C stops cleanly: no new phone is started, the
-runs in progress stop between two device calls and put back what they
-changed.
+runs in progress stop at once (the device call in flight is cancelled)
+and put back what they changed.
 
 --events FILE (or - for stdout) writes one JSON line per event:
 phone_seen, phone_gone, step_done, run_finished.`,
