@@ -35,7 +35,11 @@ func registerCompletions(root *cobra.Command, app *App) {
 			_ = cmd.RegisterFlagCompletionFunc("from", completeSteps)
 		}
 		if cmd.Flags().Lookup("lang") != nil {
-			_ = cmd.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions(flows.Languages(), cobra.ShellCompDirectiveNoFileComp))
+			// Read when asked: listing the languages parses every
+			// language file, which every run would pay otherwise.
+			_ = cmd.RegisterFlagCompletionFunc("lang", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+				return flows.Languages(), cobra.ShellCompDirectiveNoFileComp
+			})
 		}
 		switch commandKey(cmd) {
 		case "fake serve":

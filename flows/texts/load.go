@@ -117,7 +117,7 @@ func Parse(name string, data []byte) (*Language, error) {
 			return nil, at(kn.Line, "key %q given twice", k)
 		}
 		var cands []Candidate
-		if err := decodeStrict(vn, &cands); err != nil {
+		if err := decodeCandidates(vn, &cands); err != nil {
 			return nil, at(vn.Line, "%s: %v", k, err)
 		}
 		for j, c := range cands {
@@ -141,16 +141,27 @@ func Parse(name string, data []byte) (*Language, error) {
 	return lang, nil
 }
 
-// decodeStrict decodes a node refusing unknown fields.
-func decodeStrict(n *yaml.Node, v any) error {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	if err := enc.Encode(n); err != nil {
-		return err
+// candidateFields are the keys a candidate may have.
+var candidateFields = []string{"text", "kind", "source"}
+
+// decodeCandidates decodes a key's list of candidates, refusing fields a
+// candidate does not have (a misspelt "soruce" would otherwise be lost).
+// The nodes are checked in place: decoding them once, not re-encoding
+// every key, keeps parsing the shipped files cheap on every run.
+func decodeCandidates(n *yaml.Node, v *[]Candidate) error {
+	if n.Kind == yaml.SequenceNode {
+		for _, c := range n.Content {
+			if c.Kind != yaml.MappingNode {
+				continue // Decode below names the wrong shape
+			}
+			for i := 0; i < len(c.Content); i += 2 {
+				if k := c.Content[i]; !slices.Contains(candidateFields, k.Value) {
+					return fmt.Errorf("line %d: field %s not found in a candidate (its fields are %s)", k.Line, k.Value, strings.Join(candidateFields, ", "))
+				}
+			}
+		}
 	}
-	dec := yaml.NewDecoder(&buf)
-	dec.KnownFields(true)
-	return dec.Decode(v)
+	return n.Decode(v)
 }
 
 func keyNames() []string {
