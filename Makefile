@@ -46,8 +46,13 @@ vet:
 staticcheck:
 	$(GO) tool staticcheck $(PKGS)
 
+# cmd/miacct's tests run the CLI end to end a few hundred times; under the
+# race detector on two CPUs that is about 5 minutes, near go test's
+# default 10-minute limit per package, hence a limit of our own.
+TESTTIMEOUT ?= 25m
+
 unit:
-	$(GOTESTSUM) --format $(TESTFORMAT) -- -race -count=1 $(PKGS)
+	$(GOTESTSUM) --format $(TESTFORMAT) -- -race -count=1 -timeout $(TESTTIMEOUT) $(PKGS)
 
 # fuzz runs every fuzz target for $(FUZZTIME), one after the other (go
 # test -fuzz takes one target of one package at a time): a duration (10s,
