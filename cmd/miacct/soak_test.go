@@ -91,11 +91,16 @@ func TestSoak(t *testing.T) {
 // closed what is only closed by finalizers: the fake phone's shell
 // (mvdan.cc/sh's interpreter) leaves a here-document's pipe to its
 // finalizer, so a count taken between collections swings by a dozen.
-// It collects until the count is at most want (or 20 times; want < 0:
-// twice), since finalizers run after runtime.GC returns.
+// Finalizers run after runtime.GC returns, so it collects and waits a
+// little, until the count is at most want (at most 20 times), or twice
+// when there is no target yet (want < 0).
 func settledFDs(t *testing.T, want int) int {
+	rounds := 20
+	if want < 0 {
+		rounds = 2
+	}
 	n := openFDs(t)
-	for i := 0; i < 20 && (want < 0 && i < 2 || n > want); i++ {
+	for i := 0; i < rounds && (want < 0 || n > want); i++ {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond) // the finalizer goroutine runs
 		n = openFDs(t)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -117,13 +118,18 @@ func Parse(name string, data []byte) (*Language, error) {
 			return nil, at(kn.Line, "key %q given twice", k)
 		}
 		var cands []Candidate
-		if err := decodeCandidates(vn, &cands); err != nil {
+		if err := vn.Decode(&cands); err != nil {
 			return nil, at(vn.Line, "%s: %v", k, err)
 		}
 		for j, c := range cands {
 			line := vn.Line
-			if j < len(vn.Content) {
-				line = vn.Content[j].Line
+			var node *yaml.Node
+			if vn.Kind == yaml.SequenceNode && j < len(vn.Content) {
+				node = vn.Content[j]
+				line = node.Line
+			}
+			if f := unknownField(node); f != nil {
+				return nil, at(f.Line, "%s: field %q: a candidate has only %s", k, f.Value, strings.Join(candidateFields(), ", "))
 			}
 			switch {
 			case strings.TrimSpace(c.Text) == "":
@@ -141,27 +147,31 @@ func Parse(name string, data []byte) (*Language, error) {
 	return lang, nil
 }
 
-// candidateFields are the keys a candidate may have.
-var candidateFields = []string{"text", "kind", "source"}
+// candidateFields are the keys a candidate may have: its YAML tags.
+func candidateFields() []string {
+	t := reflect.TypeFor[Candidate]()
+	out := make([]string, t.NumField())
+	for i := range out {
+		out[i] = t.Field(i).Tag.Get("yaml")
+	}
+	return out
+}
 
-// decodeCandidates decodes a key's list of candidates, refusing fields a
-// candidate does not have (a misspelt "soruce" would otherwise be lost).
-// The nodes are checked in place: decoding them once, not re-encoding
-// every key, keeps parsing the shipped files cheap on every run.
-func decodeCandidates(n *yaml.Node, v *[]Candidate) error {
-	if n.Kind == yaml.SequenceNode {
-		for _, c := range n.Content {
-			if c.Kind != yaml.MappingNode {
-				continue // Decode below names the wrong shape
-			}
-			for i := 0; i < len(c.Content); i += 2 {
-				if k := c.Content[i]; !slices.Contains(candidateFields, k.Value) {
-					return fmt.Errorf("line %d: field %s not found in a candidate (its fields are %s)", k.Line, k.Value, strings.Join(candidateFields, ", "))
-				}
-			}
+// unknownField is the first key of a candidate's mapping that Candidate
+// does not have (a misspelt "soruce" would otherwise be dropped), or nil.
+// Node.Decode has no strict mode; checking the keys in place keeps one
+// decode per file on every run.
+func unknownField(n *yaml.Node) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	fields := candidateFields()
+	for i := 0; i < len(n.Content); i += 2 {
+		if !slices.Contains(fields, n.Content[i].Value) {
+			return n.Content[i]
 		}
 	}
-	return n.Decode(v)
+	return nil
 }
 
 func keyNames() []string {

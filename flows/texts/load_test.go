@@ -95,7 +95,7 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"lang: en\nname: English\ntexts:\n  remove:\n    - {text: X, kind: sure, source: S}\n", `my.yaml:5: remove: "X": kind "sure"`},
 		{"lang: en\nname: English\ntexts:\n  remove:\n    - {text: X, kind: stock}\n", `my.yaml:5: remove: "X": source missing`},
 		{"lang: en\nname: English\ntexts:\n  remove:\n    - {text: ' X', kind: stock, source: S}\n", "leading or trailing spaces"},
-		{"lang: en\nname: English\ntexts:\n  remove:\n    - {text: X, kind: stock, source: S, colour: red}\n", "line 5: field colour not found"},
+		{"lang: en\nname: English\ntexts:\n  remove:\n    - {text: X, kind: stock, source: S, colour: red}\n", `my.yaml:5: remove: field "colour": a candidate has only text, kind, source`},
 		{"lang: en\nname: English\ntexts:\n  remove: Remove\n", "my.yaml:4: remove: yaml: unmarshal errors"},
 		{"lang: e1\nname: X\n", `lang "e1"`},
 		{"lang: en\n", "name: missing"},
